@@ -1,0 +1,127 @@
+"""Terminal front end: `lookup` and `catalog check`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from typing import TextIO
+
+from bot.catalog import CatalogError, load_catalog
+from bot.matcher import Matcher, Result
+
+
+def add_catalog_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--catalog", metavar="PATH", default=None,
+        help="folder of catalog YAML files (default: the bundled catalog, or CATALOG_PATH)",
+    )
+
+
+def load_matcher(path: str | None) -> Matcher:
+    return Matcher(load_catalog(path))
+
+
+def format_result(result: Result, out: TextIO) -> None:
+    """Print an answer the way a person reads it."""
+    best = result.best
+    if best is None:
+        out.write("Nothing matched. Try the code (e.g. auth:73, error 2026) or the exact text"
+                  " of the error dialog.\n")
+        return
+    if result.truncated:
+        out.write("(The text was long: only its first 4,000 characters were searched.)\n")
+    if result.ambiguous:
+        out.write("Several errors show this. Look for a code in the dialog to tell which.\n\n")
+    elif not result.confident:
+        out.write("Not sure. Best guess:\n\n")
+    e = best.entry
+    wrap = textwrap.TextWrapper(width=88, subsequent_indent="     ")
+    out.write(f"{e.id} — {e.title}\n")
+    out.write(f"Severity: {e.severity}   Platforms: {', '.join(e.platforms)}\n")
+    for message in e.messages:
+        out.write(f'Message: "{message}"\n')
+    if e.cause_chain:
+        out.write("Cause chain: " + " → ".join(e.cause_chain) + "\n")
+    out.write("\nCauses:\n")
+    for cause in e.causes:
+        out.write(wrap.fill(f"  - {cause}") + "\n")
+    out.write("\nSteps:\n")
+    for n, step in enumerate(e.steps, 1):
+        out.write(wrap.fill(f"  {n:>2}. {step}") + "\n")
+    if e.note:
+        out.write("\nNote:\n" + textwrap.fill(e.note, 88, initial_indent="  ",
+                                                subsequent_indent="  ") + "\n")
+    out.write(f"\nMatched on {best.reason} (score {best.score:.0f}). Source: {e.source}\n")
+    if len(result.matches) > 1:
+        out.write("\nOther candidates:\n")
+        for m in result.matches[1:]:
+            out.write(f"  {m.entry.id} — {m.entry.title} (score {m.score:.0f}; {m.reason})\n")
+
+
+def _stdin_queries(stream) -> list[str]:
+    """One JSON-encoded string per line; a line that is not one is taken as plain text."""
+    queries = []
+    for raw in stream:
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        try:
+            value = json.loads(line)
+        except ValueError:
+            value = line
+        queries.append(value if isinstance(value, str) else json.dumps(value))
+    return queries
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    matcher = load_matcher(args.catalog)
+    out = sys.stdout
+    if args.stdin:
+        for query in _stdin_queries(sys.stdin.buffer):
+            out.write(json.dumps(matcher.match(query, limit=args.limit).to_json(),
+                                 ensure_ascii=False) + "\n")
+        return 0
+    if args.query is None:
+        print("lookup: give the text to look up, or --stdin", file=sys.stderr)
+        return 2
+    result = matcher.match(args.query, limit=args.limit)
+    if args.json:
+        out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    else:
+        format_result(result, out)
+    return 0
+
+
+def cmd_catalog_check(args: argparse.Namespace) -> int:
+    catalog = load_catalog(args.catalog)
+    summary = catalog.summary()
+    print(f"catalog OK: {len(catalog)} entries in {catalog.path}")
+    for title, counts in (("per file", summary["file"]), ("per severity", summary["severity"]),
+                          ("per platform", summary["platform"])):
+        print(f"\n{title}:")
+        for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"  {n:>4}  {key}")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    lookup = sub.add_parser("lookup", help="name the Spotify error behind a paste")
+    lookup.add_argument("query", nargs="?", help="the code or text to look up")
+    lookup.add_argument("--json", action="store_true", help="print one JSON object")
+    lookup.add_argument("--stdin", action="store_true",
+                        help="read one JSON string per line, write one JSON object per line")
+    lookup.add_argument("--limit", type=int, default=5, metavar="N",
+                        help="how many matches to list (default 5)")
+    add_catalog_option(lookup)
+    lookup.set_defaults(func=cmd_lookup)
+
+    catalog = sub.add_parser("catalog", help="catalog tools")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    check = catalog_sub.add_parser("check", help="validate the catalog and summarise it")
+    add_catalog_option(check)
+    check.set_defaults(func=cmd_catalog_check)
+
+
+def handle_catalog_error(exc: CatalogError) -> int:
+    print(f"catalog error: {exc}", file=sys.stderr)
+    return 1

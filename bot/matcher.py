@@ -1,0 +1,215 @@
+"""Name the catalog entry behind a paste: codes first, then displayed messages, then words."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.catalog import Catalog, Entry
+from bot.codes import CodeIndex
+from bot.text import clean, fold, skeleton_text, terms
+from bot.textindex import TextIndex
+
+log = logging.getLogger(__name__)
+
+# A message counts when this similar (0-100) over at least MIN_FRAGMENT characters.
+MESSAGE_MIN = 86
+MIN_FRAGMENT = 12
+# Messages within this many points of the best are the same evidence: a tie, not a guess.
+MESSAGE_TIE = 4
+# Enough of a message to answer unasked: most of it, or a long distinctive piece.
+CONFIDENT_COVERAGE = 0.8
+CONFIDENT_FRAGMENT = (24, 4)  # characters, words
+TEXT_MIN = 0.3  # share of the query's weight a words-only match must explain to be listed
+MESSAGE_CANDIDATES = 12
+# Other products' errors: their bare numbers are not Spotify's.
+FOREIGN = re.compile(
+    r"\b(?:steam|xbox|playstation|psn|netflix|windows update|traceback|python|java|minecraft"
+    r"|roblox|fortnite|valorant|discord|youtube|apple music|itunes|tidal|deezer|website)\b"
+)
+_CODE_SUFFIX = re.compile(r"\s*\((?:error )?code[^)]*\)", re.IGNORECASE)
+_SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One candidate entry, its score (0-100) and why it matched."""
+
+    entry: Entry
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The answer to one query, best match first."""
+
+    query: str
+    matches: tuple[Match, ...]
+    confident: bool
+    ambiguous: bool = False
+    truncated: bool = False
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "confident": self.confident,
+            "ambiguous": self.ambiguous,
+            "truncated": self.truncated,
+            "matches": [
+                {"id": m.entry.id, "title": m.entry.title, "score": round(m.score, 1),
+                 "reason": m.reason}
+                for m in self.matches
+            ],
+        }
+
+
+@dataclass(slots=True)
+class _Message:
+    entry: int
+    text: str  # skeleton form
+    shown: str
+
+
+class Matcher:
+    """Indexes a catalog once; `match` is cheap and never raises on any text."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.entries = catalog.entries
+        self.codes = CodeIndex(self.entries)
+        self.text = TextIndex(self.entries)
+        self.messages: list[_Message] = []
+        self._message_terms: dict[str, list[int]] = defaultdict(list)
+        for idx, entry in enumerate(self.entries):
+            for shown in entry.messages:
+                core = _CODE_SUFFIX.sub("", shown).strip()
+                skel = skeleton_text(fold(clean(core)[0]))
+                if len(skel) < MIN_FRAGMENT:
+                    continue
+                mid = len(self.messages)
+                self.messages.append(_Message(idx, skel, core))
+                for term in set(terms(fold(core))):
+                    self._message_terms[term].append(mid)
+
+    def match(self, text: str, limit: int = 5) -> Result:
+        """Rank the entries for a paste; `confident` only when the bot would answer unasked."""
+        query, truncated = clean(text if isinstance(text, str) else str(text))
+        folded = fold(_SLASH_COMMAND.sub("", query))
+        if not folded.strip():
+            return Result(query, (), False, truncated=truncated)
+        found: dict[int, tuple[float, str]] = {}
+
+        def offer(idx: int, score: float, reason: str) -> None:
+            if idx not in found or found[idx][0] < score:
+                found[idx] = (score, reason)
+
+        code_pick, code_set, unknown = self._codes(folded, offer)
+        bucket, bucket_sure = self._messages(folded, offer)
+        text_scores, words = self.text.search(folded)
+        for idx, share in text_scores.items():
+            if share >= TEXT_MIN or idx in found:
+                offer(idx, 75 * share, "words: " + ", ".join(words[idx][:6]))
+
+        confident = False
+        ambiguous = False
+        if code_pick is not None:
+            confident = True
+        elif code_set:
+            ambiguous = len(code_set) > 1
+        elif len(bucket) == 1:
+            confident = bucket_sure and not unknown
+        elif len(bucket) > 1:
+            ambiguous = True
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        keep = max(limit, len(bucket) if ambiguous else 0)
+        matches = tuple(Match(self.entries[i], s, r) for i, (s, r) in ranked[:keep])
+        return Result(query, matches, confident and bool(matches), ambiguous, truncated)
+
+    def _codes(self, folded: str, offer) -> tuple[int | None, set[int], bool]:
+        """Offer entries named by codes; return the one code answer, all named, any unknown."""
+        whole = len(folded.split()) == 1
+        hits = self.codes.scan(folded, whole_number=whole)
+        foreign = FOREIGN.search(folded) is not None and "spotify" not in folded
+        named: set[int] = set()
+        unknown = False
+        strong = [h for h in hits if h.strong and h.entries and (h.specific or not foreign)]
+        specific = [h for h in strong if h.specific]
+        for hit in specific or strong:
+            named.update(hit.entries)
+        for hit in hits:
+            if not hit.entries and hit.strong:
+                unknown = True
+            for idx in hit.entries:
+                weak = not hit.strong or (foreign and not hit.specific) or idx not in named
+                offer(idx, 72 if weak else (100 if len(named) == 1 else 90),
+                      f"code {hit.text}")
+        if not named and unknown:
+            # An unknown bare number may still be another namespace's: list, never answer.
+            for hit in hits:
+                value = re.search(r"-?\d+$", hit.text)
+                if hit.entries or value is None:
+                    continue
+                for (_, n), idxs in self.codes.numeric.items():
+                    if n == int(value[0]):
+                        for idx in idxs:
+                            offer(idx, 60, f"number {n} (as {self.entries[idx].id})")
+        if len(named) == 1 and not (unknown and not specific):
+            return next(iter(named)), named, unknown
+        return None, named, unknown
+
+    def _messages(self, folded: str, offer) -> tuple[list[int], bool]:
+        """Offer entries whose displayed message is in the text; return the tied best ones."""
+        qskel = skeleton_text(folded)
+        if len(qskel) < MIN_FRAGMENT:
+            return [], False
+        votes: dict[int, int] = defaultdict(int)
+        for term in set(terms(folded)):
+            for mid in self._message_terms.get(term, ()):
+                votes[mid] += 1
+        best: dict[int, tuple[float, bool, str]] = {}
+        for mid in sorted(votes, key=votes.__getitem__, reverse=True)[:MESSAGE_CANDIDATES]:
+            msg = self.messages[mid]
+            if len(msg.text) <= len(qskel):
+                score, frag, covered = fuzz.partial_ratio(msg.text, qskel), len(msg.text), 1.0
+            else:
+                score, frag = fuzz.partial_ratio(qskel, msg.text), len(qskel)
+                covered = frag / len(msg.text)
+            if score < MESSAGE_MIN or frag < MIN_FRAGMENT:
+                continue
+            short = frag < CONFIDENT_FRAGMENT[0] and frag < 0.6 * len(qskel)
+            sure = (covered >= CONFIDENT_COVERAGE and not short) or (
+                frag >= CONFIDENT_FRAGMENT[0] and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1]
+            )
+            if msg.entry not in best or best[msg.entry][0] < score:
+                best[msg.entry] = (score, sure, msg.shown)
+        if not best:
+            return [], False
+        top = max(s for s, _, _ in best.values())
+        bucket = sorted(i for i, (s, _, _) in best.items() if s >= top - MESSAGE_TIE)
+        shared = f" (shared by {len(bucket)} entries)" if len(bucket) > 1 else ""
+        for idx, (score, _, shown) in best.items():
+            tied = idx in bucket
+            offer(idx, 60 + 0.35 * (top if tied else score), f'message "{shown}"{shared if tied else ""}')
+        return bucket, all(best[i][1] for i in bucket)
+
+    def complete(self, text: str, limit: int = 25) -> list[Entry]:
+        """Entries for autocomplete: ids and codes by prefix, then the matcher's ranking."""
+        query = fold(clean(text)[0]).strip()
+        if not query:
+            return self.entries[:limit]
+        out: dict[str, Entry] = {}
+        for entry in self.entries:
+            if any(fold(s).startswith(query) for s in (entry.id, *entry.codes)):
+                out.setdefault(entry.id, entry)
+        for m in self.match(text, limit=limit).matches:
+            out.setdefault(m.entry.id, m.entry)
+        return list(out.values())[:limit]

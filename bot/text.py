@@ -1,0 +1,90 @@
+"""Normalise pasted text: Unicode clean-up, OCR-tolerant word forms, tokens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Longer pastes are cut here before matching; the answer says so (documented in the README).
+MAX_QUERY_CHARS = 4000
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+# Cyrillic letters that OCR and keyboards swap for Latin ones; З looks like the digit 3.
+_HOMOGLYPHS = str.maketrans(
+    "аеорсухкмтвнАЕОРСУХКМТВНіІЗз", "aeopcyxkmtbhAEOPCYXKMTBHiI33"
+)
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u00ad\u061c\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_TOKEN = re.compile(r"[a-z0-9|]+")
+# OCR skeleton: characters a scanner confuses are folded onto one form on both sides.
+_SKELETON_PAIRS = (("rn", "m"), ("vv", "w"))
+_SKELETON_CHARS = str.maketrans("01l|5", "oiiis")
+_HAS_LETTER = re.compile(r"[a-z]")
+
+STOPWORDS = frozenset(
+    """a an the is are was were be been am to of in on for and or my i it its me we you your
+    but with this that these those by at from as so if then than just very really also
+    says say said saying get gets getting got keep keeps keeps when what whats how do does did
+    doing can cant could wont would will should t s m ve ll re d im ive dont doesnt didnt isnt
+    any some all there here have has had help please anyone someone anybody pls plz thanks
+    spotify spotifys error errors code codes app application message show shows showing popup
+    hi hello hey ok okay""".split()
+)
+
+
+def clean(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
+    """Strip what cannot be shown or compared; cut to `limit` characters. Returns (text, cut)."""
+    text = _SURROGATES.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text).translate(_DASHES)
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+def fold(text: str) -> str:
+    """Case- and homoglyph-folded form of cleaned text, for comparisons."""
+    return text.translate(_HOMOGLYPHS).casefold()
+
+
+def tokens(folded: str) -> list[str]:
+    """Alphanumeric runs of folded text."""
+    return _TOKEN.findall(folded)
+
+
+def skeleton(word: str) -> str:
+    """OCR-insensitive form of a word; numbers stay numbers."""
+    if not _HAS_LETTER.search(word):
+        return word
+    for a, b in _SKELETON_PAIRS:
+        word = word.replace(a, b)
+    return word.translate(_SKELETON_CHARS)
+
+
+def skeleton_text(folded: str) -> str:
+    """Skeleton of every word, punctuation dropped and spaces single."""
+    return " ".join(skeleton(t) for t in tokens(folded))
+
+
+def stem(word: str) -> str:
+    """A light suffix strip so 'locked', 'locks' and 'lock' meet."""
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def terms(folded: str) -> list[str]:
+    """Searchable terms: stemmed skeletons of the non-stopword tokens."""
+    out = []
+    for t in tokens(folded):
+        t = t.replace("|", "l")
+        if t in STOPWORDS or len(t) < 2:
+            continue
+        out.append(skeleton(stem(t)))
+    return out

@@ -1,0 +1,199 @@
+"""Discord's OpenAPI description: loaded once, routes indexed, request validators cached."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+log = logging.getLogger(__name__)
+
+SPEC_URI = "urn:discord-openapi"
+# OpenAPI 3.1 without `jsonSchemaDialect` means the OAS base dialect: JSON Schema 2020-12
+# plus annotation-only keywords (discriminator, xml, example), formats not asserted.
+OAS_31_DEFAULT_DIALECT = "https://spec.openapis.org/oas/3.1/dialect/base"
+_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def spec_path() -> Path:
+    """Where the spec lives: $FAKE_DISCORD_OPENAPI or /work/shared/reference."""
+    env = os.environ.get("FAKE_DISCORD_OPENAPI")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared" / "reference" / "discord-openapi.json"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method of one path template of the spec."""
+
+    template: str
+    method: str
+    operation_id: str
+    has_json_body: bool
+
+
+class Spec:
+    """The parsed spec with a route index and lazily compiled request validators."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        version = document.get("openapi", "")
+        self.dialect = document.get("jsonSchemaDialect") or OAS_31_DEFAULT_DIALECT
+        if not version.startswith("3.1") or self.dialect != OAS_31_DEFAULT_DIALECT:
+            log.warning("spec %s / dialect %s: validating as JSON Schema 2020-12", version,
+                        self.dialect)
+        _relax_snowflakes(document)
+        self.registry = Registry().with_resource(
+            SPEC_URI, DRAFT202012.create_resource(document)
+        )
+        self._routes: list[tuple[re.Pattern[str], str]] = []
+        for template in document["paths"]:
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            self._routes.append((re.compile(f"^{pattern}$"), template))
+        # Literal segments beat parameters: /messages/@original before /messages/{message_id}.
+        self._routes.sort(key=lambda r: (r[1].count("{"), -len(r[1])))
+        self._validators: dict[tuple[str, str], jsonschema.Draft202012Validator | None] = {}
+
+    def match(self, method: str, path: str) -> Operation | None:
+        """The operation for a concrete path (without /api/v10), or None."""
+        method = method.lower()
+        for regex, template in self._routes:
+            if regex.match(path):
+                item = self.document["paths"][template]
+                if method not in item:
+                    continue
+                op = item[method]
+                content = (op.get("requestBody") or {}).get("content", {})
+                return Operation(template, method, op.get("operationId", ""),
+                                 "application/json" in content)
+        return None
+
+    def template_exists(self, path: str) -> bool:
+        """Whether any path template of the spec matches, whatever the method."""
+        return any(regex.match(path) for regex, _ in self._routes)
+
+    def validator(self, op: Operation) -> jsonschema.Draft202012Validator | None:
+        """The compiled validator for the operation's JSON request body (cached)."""
+        key = (op.template, op.method)
+        if key not in self._validators:
+            schema = None
+            if op.has_json_body:
+                body = self.document["paths"][op.template][op.method]["requestBody"]
+                schema = _anchor_refs(copy.deepcopy(body["content"]["application/json"]["schema"]))
+            self._validators[key] = (
+                None if schema is None
+                else jsonschema.Draft202012Validator(schema, registry=self.registry)
+            )
+        return self._validators[key]
+
+    def schema_validator(self, name: str) -> jsonschema.Draft202012Validator:
+        """A validator for `#/components/schemas/<name>` (cached)."""
+        key = ("#schema", name)
+        if key not in self._validators:
+            ref = {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
+            self._validators[key] = jsonschema.Draft202012Validator(ref, registry=self.registry)
+        return self._validators[key]  # type: ignore[return-value]
+
+    def validate_body(self, op: Operation, body: Any) -> list[str]:
+        """Readable schema problems of a request body (empty when valid)."""
+        validator = self.validator(op)
+        if validator is None:
+            return []
+        return describe_errors(validator, body)
+
+
+def describe_errors(validator: jsonschema.Draft202012Validator, instance: Any) -> list[str]:
+    """Turn validation errors into short `path: problem` lines."""
+    problems: list[str] = []
+    for error in validator.iter_errors(instance):
+        for leaf in _leaves(error):
+            line = f"{_json_path(leaf)}: {_explain(leaf)}"
+            if line not in problems:
+                problems.append(line)
+    return problems
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """For anyOf/oneOf failures, descend into the branch that was meant (by `type` tag)."""
+    if not error.context:
+        return [error]
+    by_branch: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        by_branch.setdefault(sub.schema_path[0], []).append(sub)
+    candidates = [errs for errs in by_branch.values() if not any(map(_wrong_kind, errs))]
+    if not candidates:
+        return [error]
+    branch = min(candidates, key=len)
+    return [leaf for sub in branch for leaf in _leaves(sub)]
+
+
+def _wrong_kind(error: ValidationError) -> bool:
+    """True for errors saying the branch does not apply: wrong JSON type or `type` tag."""
+    path = list(error.relative_path)
+    if not path and error.validator == "type":
+        return True
+    return path == ["type"] and error.validator in ("enum", "const", "type")
+
+
+def _explain(error: ValidationError) -> str:
+    kind, limit, value = error.validator, error.validator_value, error.instance
+    if kind in ("maxLength", "minLength", "maxItems", "minItems") and hasattr(value, "__len__"):
+        unit = "chars" if isinstance(value, str) else "items"
+        return f"{len(value)} {unit}, {kind} is {limit}"
+    if kind in ("maximum", "minimum"):
+        return f"{value!r} violates {kind} {limit}"
+    text = error.message
+    shown = repr(value)
+    if len(shown) > 60 and text.startswith(shown):
+        text = shown[:50] + "…" + text[len(shown):]
+    return text if len(text) <= 200 else text[:190] + "…"
+
+
+def _json_path(error: ValidationError) -> str:
+    out = "body"
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _anchor_refs(node: Any) -> Any:
+    """Point the local `#/...` refs of an extracted schema at the registered spec resource."""
+    if isinstance(node, dict):
+        return {
+            k: (f"{SPEC_URI}{v}" if k == "$ref" and v.startswith("#") else _anchor_refs(v))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_anchor_refs(v) for v in node]
+    return node
+
+
+def _relax_snowflakes(document: dict[str, Any]) -> None:
+    """Discord takes snowflakes as strings or integers; the spec lists only strings."""
+    schemas = document["components"]["schemas"]
+    original = schemas.get("SnowflakeType")
+    if original and "anyOf" not in original:
+        schemas["SnowflakeType"] = {
+            "anyOf": [original, {"type": "integer", "minimum": 0}],
+        }
+
+
+@functools.cache
+def load_spec() -> Spec:
+    """Load and index the spec once per process."""
+    path = spec_path()
+    log.debug("loading Discord OpenAPI spec from %s", path)
+    with path.open(encoding="utf-8") as fh:
+        return Spec(json.load(fh))
