@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +15,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "catalog"
 SEVERITIES = ("fatal", "error", "warn", "info")
+# libyaml's parser when present; the base loader leaves every scalar a string (the catalog
+# holds only strings), which skips the implicit-type resolver, the slowest part of loading.
+_Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 # field -> (kind, required); kind "str" or "list"
 FIELDS: dict[str, tuple[str, bool]] = {
@@ -93,18 +99,26 @@ def _where(file: str, entry: str | None, fld: str | None, line: int | None) -> s
     return ", ".join(parts)
 
 
-def _entry_lines(text: str) -> list[int]:
-    """1-based line of each item in the top-level `entries` list, for error messages."""
+def _plain(node: yaml.Node) -> object:
+    """Python data of a composed node: strings, lists, dicts, and None for an empty value."""
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.style is None and node.value in _NULLS else node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item) for item in node.value]
+    return {_plain(k): _plain(v) for k, v in node.value}
+
+
+@contextmanager
+def bulk():
+    """Pause the cyclic GC: a big catalog is millions of acyclic objects, rescanned for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for key, value in root.value:
-        if key.value == "entries" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
+        yield
+    finally:
+        gc.freeze()  # what was built lives as long as the catalog: keep it out of later scans
+        if enabled:
+            gc.enable()
 
 
 def _check_entry(raw: object, file: str, index: int, line: int | None) -> Entry:
@@ -115,30 +129,30 @@ def _check_entry(raw: object, file: str, index: int, line: int | None) -> Entry:
     unknown = sorted(set(map(str, raw)) - FIELDS.keys())
     if unknown:
         raise CatalogError(
-            f"{_where(file, label, unknown[0], line)}: unknown field"
-            f" (allowed: {', '.join(FIELDS)})"
+            f"{_where(file, label, unknown[0], line)}: unknown field (allowed: {', '.join(FIELDS)})"
         )
     values: dict[str, object] = {}
     for fld, (kind, required) in FIELDS.items():
         value = raw.get(fld)
-        where = _where(file, label, fld, line)
+        problem = None
         if value is None:
-            if required:
-                raise CatalogError(f"{where}: missing")
-            continue
-        if kind == "str":
-            if not isinstance(value, str) or not value.strip():
-                raise CatalogError(f"{where}: must be a non-empty string, got {value!r}")
-            values[fld] = value.strip()
-            continue
-        if not isinstance(value, list):
-            raise CatalogError(f"{where}: must be a list, got {type(value).__name__}")
-        for item in value:
-            if not isinstance(item, str) or not item.strip():
-                raise CatalogError(f"{where}: every item must be a non-empty string, got {item!r}")
-        if fld in NON_EMPTY and not value:
-            raise CatalogError(f"{where}: must not be empty")
-        values[fld] = tuple(item.strip() for item in value)
+            problem = "missing" if required else None
+        elif kind == "str":
+            if isinstance(value, str) and value.strip():
+                values[fld] = value.strip()
+            else:
+                problem = f"must be a non-empty string, got {value!r}"
+        elif not isinstance(value, list):
+            problem = f"must be a list, got {type(value).__name__}"
+        elif any(not isinstance(item, str) or not item.strip() for item in value):
+            bad = next(i for i in value if not isinstance(i, str) or not i.strip())
+            problem = f"every item must be a non-empty string, got {bad!r}"
+        elif fld in NON_EMPTY and not value:
+            problem = "must not be empty"
+        else:
+            values[fld] = tuple(item.strip() for item in value)
+        if problem is not None:
+            raise CatalogError(f"{_where(file, label, fld, line)}: {problem}")
     if values["severity"] not in SEVERITIES:
         raise CatalogError(
             f"{_where(file, label, 'severity', line)}: {values['severity']!r} is not one of"
@@ -155,19 +169,23 @@ def load_file(path: Path) -> list[Entry]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{name}: cannot read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_Loader)
+        items = None
+        if isinstance(root, yaml.MappingNode):
+            items = next((v for k, v in root.value if k.value == "entries"), None)
+        if not isinstance(items, yaml.SequenceNode):
+            raise CatalogError(f"{name}: must be a mapping with an 'entries' list")
+        return [
+            _check_entry(_plain(node), name, i, node.start_mark.line + 1)
+            for i, node in enumerate(items.value)
+        ]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise CatalogError(f"{name}{line}: invalid YAML: {problem}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise CatalogError(f"{name}: must be a mapping with an 'entries' list")
-    lines = _entry_lines(text)
-    return [
-        _check_entry(raw, name, i, lines[i] if i < len(lines) else None)
-        for i, raw in enumerate(data["entries"])
-    ]
+    except RecursionError:
+        raise CatalogError(f"{name}: YAML aliases nest too deep") from None
 
 
 def load_catalog(path: Path | str | None = None) -> Catalog:
@@ -180,8 +198,10 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
         raise CatalogError(f"{folder}: no .yaml files")
     entries: list[Entry] = []
     owner: dict[str, tuple[str, str]] = {}  # normalised id/code -> (entry id, file)
-    for file in files:
-        for entry in load_file(file):
+    with bulk():
+        loaded = [load_file(file) for file in files]
+    for file_entries in loaded:
+        for entry in file_entries:
             for fld, spelling in [("id", entry.id)] + [("codes", c) for c in entry.codes]:
                 key = " ".join(spelling.casefold().split())
                 prev = owner.get(key)

@@ -14,7 +14,9 @@ from bot.matcher import Matcher, Result
 
 def add_catalog_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--catalog", metavar="PATH", default=None,
+        "--catalog",
+        metavar="PATH",
+        default=None,
         help="folder of catalog YAML files (default: the bundled catalog, or CATALOG_PATH)",
     )
 
@@ -27,8 +29,10 @@ def format_result(result: Result, out: TextIO) -> None:
     """Print an answer the way a person reads it."""
     best = result.best
     if best is None:
-        out.write("Nothing matched. Try the code (e.g. auth:73, error 2026) or the exact text"
-                  " of the error dialog.\n")
+        out.write(
+            "Nothing matched. Try the code (e.g. auth:73, error 2026) or the exact text"
+            " of the error dialog.\n"
+        )
         return
     if result.truncated:
         out.write("(The text was long: only its first 4,000 characters were searched.)\n")
@@ -51,8 +55,11 @@ def format_result(result: Result, out: TextIO) -> None:
     for n, step in enumerate(e.steps, 1):
         out.write(wrap.fill(f"  {n:>2}. {step}") + "\n")
     if e.note:
-        out.write("\nNote:\n" + textwrap.fill(e.note, 88, initial_indent="  ",
-                                                subsequent_indent="  ") + "\n")
+        out.write(
+            "\nNote:\n"
+            + textwrap.fill(e.note, 88, initial_indent="  ", subsequent_indent="  ")
+            + "\n"
+        )
     out.write(f"\nMatched on {best.reason} (score {best.score:.0f}). Source: {e.source}\n")
     if len(result.matches) > 1:
         out.write("\nOther candidates:\n")
@@ -78,8 +85,10 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.stdin:
         for query in _stdin_queries(sys.stdin.buffer):
-            out.write(json.dumps(matcher.match(query, limit=args.limit).to_json(),
-                                 ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(matcher.match(query, limit=args.limit).to_json(), ensure_ascii=False)
+                + "\n"
+            )
         return 0
     if args.query is None:
         print("lookup: give the text to look up, or --stdin", file=sys.stderr)
@@ -96,8 +105,11 @@ def cmd_catalog_check(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.catalog)
     summary = catalog.summary()
     print(f"catalog OK: {len(catalog)} entries in {catalog.path}")
-    for title, counts in (("per file", summary["file"]), ("per severity", summary["severity"]),
-                          ("per platform", summary["platform"])):
+    for title, counts in (
+        ("per file", summary["file"]),
+        ("per severity", summary["severity"]),
+        ("per platform", summary["platform"]),
+    ):
         print(f"\n{title}:")
         for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"  {n:>4}  {key}")
@@ -108,10 +120,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     lookup = sub.add_parser("lookup", help="name the Spotify error behind a paste")
     lookup.add_argument("query", nargs="?", help="the code or text to look up")
     lookup.add_argument("--json", action="store_true", help="print one JSON object")
-    lookup.add_argument("--stdin", action="store_true",
-                        help="read one JSON string per line, write one JSON object per line")
-    lookup.add_argument("--limit", type=int, default=5, metavar="N",
-                        help="how many matches to list (default 5)")
+    lookup.add_argument(
+        "--stdin",
+        action="store_true",
+        help="read one JSON string per line, write one JSON object per line",
+    )
+    lookup.add_argument(
+        "--limit", type=int, default=5, metavar="N", help="how many matches to list (default 5)"
+    )
     add_catalog_option(lookup)
     lookup.set_defaults(func=cmd_lookup)
 

@@ -11,15 +11,38 @@ from bot.text import clean, fold, skeleton, tokens
 
 # Words that introduce a bare error number, in the languages people paste.
 GENERIC_WORDS = (
-    "errorcode", "error", "err", "code", "fehlercode", "fehler", "erreur", "errore", "erro",
-    "codigo", "código", "kod", "foutcode", "fout", "virhe", "hata", "ошибка", "błąd", "fejl",
-    "felkod", "fel", "feil",
+    "errorcode",
+    "error",
+    "err",
+    "code",
+    "fehlercode",
+    "fehler",
+    "erreur",
+    "errore",
+    "erro",
+    "codigo",
+    "código",
+    "kod",
+    "foutcode",
+    "fout",
+    "virhe",
+    "hata",
+    "ошибка",
+    "błąd",
+    "fejl",
+    "felkod",
+    "fel",
+    "feil",
 )
+_GENERIC = frozenset(fold(w) for w in GENERIC_WORDS)
+_FILLERS = _GENERIC | {"code", "no", "nr", "number", "num", "de", "n"}
 # Namespaces that are the same thing spelled differently.
 NS_ALIASES = {"webapi": "http", "desktoploginaccount": "desktoploginaccounts"}
-_CONFUSABLE = {"o": "[o0]", "i": "[i1l|]", "l": "[l1i|]", "s": "[s5]", "m": "(?:m|rn)"}
-_NUM = r"(?P<sign>-\s?)?(?P<num>[0-9oil|]*[0-9][0-9oil|]*)(?![a-z0-9])"
-_NUM_FIX = str.maketrans("oil|", "0111")
+_WORD = re.compile(r"[^\W_]+")
+_NUMBERISH = re.compile(r"[0-9oil]*[0-9][0-9oil]*")
+_GLUED = re.compile(r"([^\W\d_]{2,}?)(\d[0-9oil]*)")
+_GAP = re.compile(r"[\s_.:#=()/\-]*")
+_NUM_FIX = str.maketrans("oil", "011")
 _PARENS = re.compile(r"\([^)]*\)")
 _SPELLING = re.compile(
     r"^(?P<ns>[^0-9]*?)[\s:]*(?P<num>-?\d+)(?:-(?P<to>\d+)(?![a-z_]))?(?:[\s_-]+(?P<tail>.*))?$"
@@ -48,11 +71,6 @@ def _ns_key(words: str) -> str:
     return NS_ALIASES.get(key, key)
 
 
-def _fuzzy(ns: str) -> str:
-    """Regex for a namespace tolerant of OCR swaps and lost or added separators."""
-    return r"[\s_.\-]?".join(_CONFUSABLE.get(c, re.escape(c)) for c in ns)
-
-
 def _squeeze(text: str) -> str:
     return "".join(tokens(fold(text)))
 
@@ -69,14 +87,13 @@ class CodeIndex:
             for spelling in (entry.id, *entry.codes):
                 self._add(idx, spelling, nums)
             self.numbers.append(nums)
-        namespaces = sorted({ns for ns, _ in self.numeric} - {"error"}, key=len, reverse=True)
-        namespaces += [ns for ns, alias in NS_ALIASES.items() if alias in namespaces]
-        generic = "|".join(map(re.escape, GENERIC_WORDS))
-        self._pattern = re.compile(
-            rf"(?<![a-z0-9])(?:(?P<ns>{'|'.join(map(_fuzzy, namespaces))})|(?P<gen>{generic}))"
-            rf"[\s_.:#=]*(?:error[\s_.\-]?)?(?:code[\s_.]*)?[:#=]?\s*(?:no\.?\s*)?{_NUM}"
-        )
+        namespaces = {ns for ns, _ in self.numeric} - {"error"}
+        for ns in namespaces:  # a bare namespace ("com.spotify.installer") names no one entry
+            self.symbols.pop(ns, None)
         self._ns_by_skeleton = {skeleton(ns): ns for ns in namespaces}
+        for alias, ns in NS_ALIASES.items():
+            if ns in namespaces:
+                self._ns_by_skeleton[skeleton(alias)] = ns
 
     def _add(self, idx: int, spelling: str, nums: set[int]) -> None:
         text = _PARENS.sub(" ", fold(clean(spelling)[0])).strip()
@@ -104,19 +121,52 @@ class CodeIndex:
 
     def scan(self, folded: str, whole_number: bool = False) -> list[CodeHit]:
         """Codes in folded text, in order; `whole_number` reads a lone number as a code."""
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
+        words = [folded[a:b] for a, b in spans]
         hits: list[CodeHit] = []
-        for m in self._pattern.finditer(folded):
-            value = int(m["num"].translate(_NUM_FIX))
-            if m["ns"] is not None:
-                ns = _ns_key(self._ns_by_skeleton.get(skeleton(_squeeze(m["ns"])), m["ns"]))
-                hits.append(self._numeric_hit(m[0], ns, value, m["sign"] is not None))
-            else:
-                hits.append(self._numeric_hit(m[0], "error", value, False))
-        stripped = folded.strip()
-        if whole_number and not hits and re.fullmatch(r"-?\d{1,6}", stripped):
-            hits.append(self._numeric_hit(stripped, "error", int(stripped), False))
+        for i, word in enumerate(words):
+            before: list[str] = []
+            number = word if _NUMBERISH.fullmatch(word) else None
+            if number is None:
+                glued = _GLUED.fullmatch(word)  # "auth73", "errorcode2026"
+                if glued is None:
+                    continue
+                before, number = [glued[1]], glued[2]
+            if len(number) > 9:
+                continue
+            gap_end = spans[i][0]
+            j = i - 1
+            while j >= 0 and len(before) < 4 and _GAP.fullmatch(folded[spans[j][1] : gap_end]):
+                if _NUMBERISH.fullmatch(words[j]):
+                    break
+                before.insert(0, words[j])
+                gap_end = spans[j][0]
+                j -= 1
+            negative = folded[: spans[i][0]].rstrip(" ").endswith("-") and before != []
+            hit = self._read(before, int(number.translate(_NUM_FIX)), negative)
+            if hit is None and whole_number and len(words) == 1:
+                hit = self._numeric_hit(word, "error", int(number.translate(_NUM_FIX)), False)
+            if hit is not None:
+                hits.append(hit)
         hits.extend(self._symbol_hits(folded))
         return hits
+
+    def _read(self, before: list[str], value: int, negative: bool) -> CodeHit | None:
+        """The code named by the words before a number, or None when they name none."""
+        generic = False
+        words = list(before)
+        while words and words[-1] in _FILLERS:
+            generic = generic or words[-1] in _GENERIC
+            words.pop()
+        for k in (3, 2, 1):
+            if len(words) >= k:
+                ns = self._ns_by_skeleton.get(skeleton("".join(words[-k:])))
+                if ns is not None:
+                    text = " ".join([*before[-k - (len(before) - len(words)) :], str(value)])
+                    return self._numeric_hit(text, ns, value, negative)
+        if generic:
+            return self._numeric_hit(f"error {value}", "error", value, False)
+        return None
 
     def _numeric_hit(self, text: str, ns: str, value: int, negative: bool) -> CodeHit:
         found = self.numeric.get((ns, -value if negative else value)) or self.numeric.get(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.catalog import Catalog, Entry
+from bot.catalog import Catalog, Entry, bulk
 from bot.codes import CodeIndex
 from bot.text import clean, fold, skeleton_text, terms
 from bot.textindex import TextIndex
@@ -65,8 +65,12 @@ class Result:
             "ambiguous": self.ambiguous,
             "truncated": self.truncated,
             "matches": [
-                {"id": m.entry.id, "title": m.entry.title, "score": round(m.score, 1),
-                 "reason": m.reason}
+                {
+                    "id": m.entry.id,
+                    "title": m.entry.title,
+                    "score": round(m.score, 1),
+                    "reason": m.reason,
+                }
                 for m in self.matches
             ],
         }
@@ -85,8 +89,13 @@ class Matcher:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.entries = catalog.entries
-        self.codes = CodeIndex(self.entries)
-        self.text = TextIndex(self.entries)
+        with bulk():
+            self.codes = CodeIndex(self.entries)
+            self.text = TextIndex(self.entries)
+            self._index_messages()
+
+    def _index_messages(self) -> None:
+        """Displayed messages without their code suffix, in OCR skeleton form."""
         self.messages: list[_Message] = []
         self._message_terms: dict[str, list[int]] = defaultdict(list)
         for idx, entry in enumerate(self.entries):
@@ -114,10 +123,11 @@ class Matcher:
 
         code_pick, code_set, unknown = self._codes(folded, offer)
         bucket, bucket_sure = self._messages(folded, offer)
-        text_scores, words = self.text.search(folded)
-        for idx, share in text_scores.items():
-            if share >= TEXT_MIN or idx in found:
-                offer(idx, 75 * share, "words: " + ", ".join(words[idx][:6]))
+        text_scores = self.text.search(folded)
+        listed = [i for i, share in text_scores.items() if share >= TEXT_MIN or i in found]
+        for idx in sorted(listed, key=text_scores.__getitem__, reverse=True)[: max(limit, 25)]:
+            words = ", ".join(self.text.words(folded, idx)[:6])
+            offer(idx, 75 * min(1.0, text_scores[idx]), f"words: {words}")
 
         confident = False
         ambiguous = False
@@ -150,8 +160,7 @@ class Matcher:
                 unknown = True
             for idx in hit.entries:
                 weak = not hit.strong or (foreign and not hit.specific) or idx not in named
-                offer(idx, 72 if weak else (100 if len(named) == 1 else 90),
-                      f"code {hit.text}")
+                offer(idx, 72 if weak else (100 if len(named) == 1 else 90), f"code {hit.text}")
         if not named and unknown:
             # An unknown bare number may still be another namespace's: list, never answer.
             for hit in hits:
@@ -198,7 +207,11 @@ class Matcher:
         shared = f" (shared by {len(bucket)} entries)" if len(bucket) > 1 else ""
         for idx, (score, _, shown) in best.items():
             tied = idx in bucket
-            offer(idx, 60 + 0.35 * (top if tied else score), f'message "{shown}"{shared if tied else ""}')
+            offer(
+                idx,
+                60 + 0.35 * (top if tied else score),
+                f'message "{shown}"{shared if tied else ""}',
+            )
         return bucket, all(best[i][1] for i in bucket)
 
     def complete(self, text: str, limit: int = 25) -> list[Entry]:

@@ -55,6 +55,7 @@ class Spec:
             log.warning("spec %s / dialect %s: validating as JSON Schema 2020-12", version,
                         self.dialect)
         _relax_snowflakes(document)
+        _discriminate_unions(document)
         self.registry = Registry().with_resource(
             SPEC_URI, DRAFT202012.create_resource(document)
         )
@@ -65,6 +66,7 @@ class Spec:
         # Literal segments beat parameters: /messages/@original before /messages/{message_id}.
         self._routes.sort(key=lambda r: (r[1].count("{"), -len(r[1])))
         self._validators: dict[tuple[str, str], jsonschema.Draft202012Validator | None] = {}
+        self._valid_bodies: set[tuple[str, str, str]] = set()
 
     def match(self, method: str, path: str) -> Operation | None:
         """The operation for a concrete path (without /api/v10), or None."""
@@ -111,7 +113,15 @@ class Spec:
         validator = self.validator(op)
         if validator is None:
             return []
-        return describe_errors(validator, body)
+        key = (op.template, op.method, json.dumps(body, sort_keys=True))
+        if key in self._valid_bodies:  # load tests repeat payloads: skip the ~3 ms check
+            return []
+        problems = describe_errors(validator, body)
+        if not problems:
+            if len(self._valid_bodies) > 4096:
+                self._valid_bodies.clear()
+            self._valid_bodies.add(key)
+        return problems
 
 
 def describe_errors(validator: jsonschema.Draft202012Validator, instance: Any) -> list[str]:
@@ -188,6 +198,53 @@ def _relax_snowflakes(document: dict[str, Any]) -> None:
         schemas["SnowflakeType"] = {
             "anyOf": [original, {"type": "integer", "minimum": 0}],
         }
+
+
+def _union_tag(schemas: dict[str, Any], branch: Any) -> tuple[Any, ...] | None:
+    """The values of an object branch's `type` property (enum/const), if it has them."""
+    while isinstance(branch, dict) and set(branch) == {"$ref"}:
+        branch = schemas.get(branch["$ref"].rsplit("/", 1)[-1])
+    if not isinstance(branch, dict) or branch.get("type") != "object":
+        return None
+    tag = (branch.get("properties") or {}).get("type")
+    if isinstance(tag, dict) and "enum" in tag:
+        return tuple(tag["enum"])
+    if isinstance(tag, dict) and "const" in tag:
+        return (tag["const"],)
+    return None
+
+
+def _discriminate_unions(node: Any, schemas: dict[str, Any] | None = None) -> None:
+    """Rewrite oneOf/anyOf unions tagged by disjoint `type` values as if/then chains."""
+    # Same verdicts (only the branch with the instance's tag can match), but each item is
+    # checked against one branch instead of all of them: ~5x faster on message payloads,
+    # and errors point into the branch that was meant.
+    if schemas is None:
+        schemas = node["components"]["schemas"]
+    if isinstance(node, list):
+        for item in node:
+            _discriminate_unions(item, schemas)
+        return
+    if not isinstance(node, dict):
+        return
+    for key in ("oneOf", "anyOf"):
+        branches = node.get(key)
+        if not isinstance(branches, list) or len(branches) < 2:
+            continue
+        tags = [_union_tag(schemas, b) for b in branches]
+        values = [v for t in tags if t for v in t]
+        if not all(tags) or len(values) != len(set(values)):
+            continue
+        del node[key]
+        chain: list[Any] = [{"type": "object", "required": ["type"],
+                             "properties": {"type": {"enum": values}}}]
+        for tag, branch in zip(tags, branches, strict=True):
+            chain.append({"if": {"type": "object", "required": ["type"],
+                                 "properties": {"type": {"enum": list(tag or ())}}},
+                          "then": branch})
+        node.setdefault("allOf", []).extend(chain)
+    for value in list(node.values()):
+        _discriminate_unions(value, schemas)
 
 
 @functools.cache

@@ -1,0 +1,120 @@
+"""Matcher benchmark: latency and throughput at the real catalog and a synthetic 10,000 entries.
+
+Run: python -m tests.bench.matcher [--entries 10000] [--queries 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.catalog import load_catalog
+from bot.matcher import Matcher
+
+DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.json"
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+
+
+def synthetic_catalog(folder: Path, n: int, seed: int = 7) -> None:
+    """Write n entries shaped like the real ones (codes, messages, causes, steps) as YAML."""
+    rng = random.Random(seed)
+    vocab = [_word(rng) for _ in range(4000)]
+    real = load_catalog()
+
+    def sentence(k: int) -> str:
+        return " ".join(rng.choice(vocab) for _ in range(k)).capitalize() + "."
+
+    per_file = 1000
+    for f in range(0, n, per_file):
+        entries = []
+        for i in range(f, min(n, f + per_file)):
+            base = real.entries[i % len(real)]
+            entries.append({
+                "id": f"{_word(rng)}:{i}", "codes": [f"SYNTH_{_word(rng).upper()}_{i}"],
+                "title": sentence(4)[:-1], "severity": base.severity,
+                "platforms": list(base.platforms), "categories": list(base.categories),
+                "messages": [sentence(rng.randint(5, 12))], "cause_chain": [sentence(2)] * 3,
+                "causes": [sentence(8) for _ in range(3)],
+                "steps": [sentence(10) for _ in range(4)], "note": sentence(20),
+                "keywords": [sentence(3)[:-1] for _ in range(5)], "source": "synthetic",
+            })
+        (folder / f"{f // per_file:03d}.yaml").write_text(
+            yaml.safe_dump({"entries": entries}, sort_keys=False), encoding="utf-8")
+
+
+def queries_for(matcher: Matcher, count: int, seed: int = 11) -> list[str]:
+    """Codes, whole and cut messages, OCR-damaged text, chatter and the dev cases."""
+    rng = random.Random(seed)
+    dev = [c["query"] for c in json.loads(DEV.read_text())] if DEV.exists() else []
+    out = []
+    while len(out) < count:
+        e = rng.choice(matcher.entries)
+        kind = rng.randrange(5)
+        if kind == 0:
+            out.append(f"error code {e.id}")
+        elif kind == 1 and e.messages:
+            msg = rng.choice(e.messages)
+            out.append(f"Spotify\n{msg}\nOK" if rng.random() < 0.5 else msg[: len(msg) * 2 // 3])
+        elif kind == 2 and e.messages:
+            out.append(rng.choice(e.messages).replace("l", "1").replace("o", "0"))
+        elif kind == 3 and dev:
+            out.append(rng.choice(dev))
+        else:
+            out.append(" ".join(rng.choice(e.keywords or e.causes).split()[:6]))
+    return out
+
+
+def measure(fn, queries: list[str]) -> dict[str, float]:
+    times = []
+    start = time.perf_counter()
+    for q in queries:
+        t = time.perf_counter()
+        fn(q)
+        times.append(time.perf_counter() - t)
+    total = time.perf_counter() - start
+    times.sort()
+    return {"p50_ms": statistics.median(times) * 1e3,
+            "p99_ms": times[int(len(times) * 0.99) - 1] * 1e3,
+            "qps": len(queries) / total}
+
+
+def run(label: str, matcher: Matcher, queries: list[str]) -> None:
+    texts = [" ".join((e.id, e.title, *e.messages)) for e in matcher.entries]
+    ours = measure(lambda q: matcher.match(q), queries)
+    naive = measure(lambda q: process.extract(q, texts, scorer=fuzz.WRatio, limit=5), queries)
+    print(f"{label} ({len(matcher.entries)} entries, {len(queries)} queries)")
+    for name, r in (("matcher", ours), ("naive rapidfuzz.process.extract", naive)):
+        print(f"  {name:<32} p50 {r['p50_ms']:7.3f} ms   p99 {r['p99_ms']:7.3f} ms"
+              f"   {r['qps']:9.0f} queries/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=2000)
+    args = parser.parse_args()
+
+    real = Matcher(load_catalog())
+    run("real catalog", real, queries_for(real, args.queries))
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic_catalog(Path(tmp), args.entries)
+        t = time.perf_counter()
+        big = Matcher(load_catalog(tmp))
+        print(f"\nloading and indexing {args.entries} entries from YAML:"
+              f" {time.perf_counter() - t:.2f} s")
+        run("synthetic catalog", big, queries_for(big, min(args.queries, 1000)))
+
+
+if __name__ == "__main__":
+    main()
