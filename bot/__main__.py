@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from bot import __version__, cli
+from bot import __version__, cli, runner
 from bot.catalog import CatalogError
 
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     cli.add_commands(sub)
+    runner.add_commands(sub)
     return parser
 
 

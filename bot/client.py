@@ -1,0 +1,102 @@
+"""The Discord client: a commands.Bot whose setup_hook opens the store and loads the cogs."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.catalog import load_catalog
+from bot.components import PickSelect, VoteButton, VoteSelect
+from bot.helpdesk import Helpdesk
+from bot.matcher import Matcher
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+COGS = ("cogs.lookup", "cogs.help_channels", "cogs.moderation")
+
+
+class HelpdeskTree(app_commands.CommandTree):
+    """One error handler for every command: answer the user privately, log once."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            text = str(error) or "You're not allowed to use this command."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command %s failed", command, exc_info=error)
+            text = "Something went wrong on my side. It has been logged; please try again."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about the error")
+
+
+def intents_for(settings: Settings, message_content: bool) -> discord.Intents:
+    """The least that works: guilds always; guild messages and content for help channels."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    if settings.help_channel_ids:
+        intents.guild_messages = True
+        intents.message_content = message_content
+    return intents
+
+
+class HelpdeskBot(commands.Bot):
+    """Holds the settings, the matcher and the store; built fresh for every start."""
+
+    def __init__(self, settings: Settings, *, message_content: bool = True) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents_for(settings, message_content),
+            tree_cls=HelpdeskTree,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.message_content = message_content and bool(settings.help_channel_ids)
+        self.helpdesk: Helpdesk
+
+    async def setup_hook(self) -> None:
+        matcher = Matcher(load_catalog(self.settings.catalog_path))
+        store = await Store.open(
+            self.settings.database_path, retention_days=self.settings.retention_days
+        )
+        self.helpdesk = Helpdesk(matcher, store)
+        self.add_dynamic_items(VoteButton, VoteSelect, PickSelect)
+        for cog in COGS:
+            await self.load_extension(cog)
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the development guild", len(synced))
+        log.info(
+            "ready to serve: %d catalog entries, database %s",
+            len(matcher.entries),
+            self.settings.database_path,
+        )
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s (%s) to %d guilds",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+        )
+
+    async def close(self) -> None:
+        await super().close()
+        helpdesk = getattr(self, "helpdesk", None)
+        if helpdesk is not None:
+            await helpdesk.refresher.close()
+            await helpdesk.store.close()

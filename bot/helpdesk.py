@@ -1,0 +1,260 @@
+"""What the bot does with a question and a vote; the cogs only route Discord events here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import discord
+
+from bot.catalog import Entry
+from bot.components import answer_view, pick_view
+from bot.embeds import answer_embed, header_for, not_found_embed
+from bot.matcher import Matcher, Result
+from bot.store import Answer, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+NONE = discord.AllowedMentions.none()
+VOTE_SAVE_TIMEOUT = 2.5  # inside Discord's 3-second window for the acknowledgement
+REFRESH_INTERVAL = 5.0  # at most one edit of an answer's vote counts per this many seconds
+
+
+@dataclass(slots=True)
+class Reply:
+    """An answer ready to send: its embed, components and the entry it names (if one)."""
+
+    embed: discord.Embed
+    view: discord.ui.View | None
+    entry: Entry | None
+
+
+class Refresher:
+    """Edits an answer's vote counts, coalescing bursts of votes into one edit per interval."""
+
+    def __init__(self, interval: float = REFRESH_INTERVAL) -> None:
+        self.interval = interval
+        self._running: dict[int, asyncio.Task] = {}
+        self._dirty: set[int] = set()
+
+    def schedule(self, key: int, edit: Callable[[], Awaitable[None]]) -> None:
+        if key in self._running:
+            self._dirty.add(key)
+            return
+        self._running[key] = asyncio.create_task(self._run(key, edit))
+
+    async def _run(self, key: int, edit: Callable[[], Awaitable[None]]) -> None:
+        try:
+            while True:
+                self._dirty.discard(key)
+                try:
+                    await edit()
+                except discord.HTTPException as exc:
+                    log.warning("refresh of answer %s failed: %s", key, exc)
+                await asyncio.sleep(self.interval)
+                if key not in self._dirty:
+                    return
+        finally:
+            self._running.pop(key, None)
+
+    async def close(self) -> None:
+        for task in list(self._running.values()):
+            task.cancel()
+
+
+class Helpdesk:
+    """Looks questions up, builds replies, records answers and votes."""
+
+    def __init__(self, matcher: Matcher, store: Store, refresh_interval: float = REFRESH_INTERVAL):
+        self.matcher = matcher
+        self.store = store
+        self.refresher = Refresher(refresh_interval)
+
+    def match(self, query: str, source: str) -> Result:
+        """Match a question and log the outcome (the text itself only at DEBUG)."""
+        started = time.perf_counter()
+        result = self.matcher.match(query)
+        best = result.best
+        log.info(
+            "lookup source=%s entry=%s score=%.1f confident=%s ambiguous=%s ms=%.2f",
+            source,
+            best.entry.id if best else None,
+            best.score if best else 0.0,
+            result.confident,
+            result.ambiguous,
+            (time.perf_counter() - started) * 1e3,
+        )
+        log.debug("lookup query=%r", result.query)
+        return result
+
+    async def record(
+        self, result: Result, source: str, guild_id: int | None, channel_id: int | None
+    ) -> None:
+        """Keep a lookup for the moderators' reports."""
+        best = result.best
+        await self.store.add_lookup(
+            source,
+            result.query,
+            best.entry.id if best else None,
+            best.score if best else 0.0,
+            result.confident,
+            guild_id,
+            channel_id,
+        )
+
+    async def lookup(
+        self, query: str, source: str, guild_id: int | None, channel_id: int | None
+    ) -> Result:
+        result = self.match(query, source)
+        await self.record(result, source, guild_id, channel_id)
+        return result
+
+    async def reply_for(self, result: Result) -> Reply:
+        """The embed and components for a lookup result, of whatever confidence."""
+        best = result.best
+        if best is None:
+            return Reply(not_found_embed(result.query), None, None)
+        others = [m.entry for m in result.matches[1:]]
+        header = header_for(result.confident, result.ambiguous, len(others))
+        return await self.reply_for_entry(best.entry, others, header)
+
+    async def reply_for_entry(
+        self, entry: Entry, others: list[Entry] = (), header: str = ""
+    ) -> Reply:
+        votes = await self.store.step_votes(entry.id)
+        return Reply(answer_embed(entry, votes, header), answer_view(entry, list(others)), entry)
+
+    def pick_only(self, result: Result) -> Reply:
+        """A reply that offers candidates without answering for one."""
+        return Reply(
+            not_found_embed(result.query), pick_view([m.entry for m in result.matches]), None
+        )
+
+    async def record_answer(
+        self,
+        message_id: int | None,
+        entry: Entry | None,
+        guild_id: int | None,
+        channel_id: int | None,
+    ) -> None:
+        if message_id is None or entry is None:
+            return
+        await self.store.add_answer(Answer(message_id, entry.id, guild_id, channel_id))
+        log.info(
+            "answer message=%s entry=%s guild=%s channel=%s",
+            message_id,
+            entry.id,
+            guild_id,
+            channel_id,
+        )
+
+    async def respond(
+        self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool, source: str
+    ) -> None:
+        """Send a reply as the interaction's response (or follow-up) and record it."""
+        kwargs = {"embed": reply.embed, "ephemeral": ephemeral, "allowed_mentions": NONE}
+        if reply.view is not None:
+            kwargs["view"] = reply.view
+        if interaction.response.is_done():
+            message = await interaction.followup.send(wait=True, **kwargs)
+            message_id = message.id
+        else:
+            callback = await interaction.response.send_message(**kwargs)
+            message_id = callback.message_id
+        await self.record_answer(
+            message_id, reply.entry, interaction.guild_id, interaction.channel_id
+        )
+
+    async def vote(self, interaction: discord.Interaction, entry_id: str, step: int | None) -> None:
+        """Store one user's vote for a step of the answer they clicked under; ack privately."""
+        entry = self.matcher.catalog.get(entry_id)
+        message = interaction.message
+        answer = await self.store.answer(message.id) if message is not None else None
+        if answer is None and entry is not None and _posted_by_us(interaction):
+            # A click can beat the answer's own record to the database: the message is ours
+            # and carries this button, so it is the answer.
+            answer = Answer(message.id, entry_id, interaction.guild_id, interaction.channel_id)
+            await self.store.add_answer(answer)
+        problem = None
+        if entry is None or answer is None or answer.entry_id != entry_id:
+            problem = "This answer is no longer tracked, so the vote can't be counted."
+        elif answer.guild_id != interaction.guild_id:
+            problem = "This vote doesn't belong to this server."
+        elif step is not None and not 1 <= step <= len(entry.steps):
+            problem = "That step doesn't exist in this answer."
+        if problem is not None:
+            log.warning(
+                "vote refused message=%s entry=%s step=%s user=%s: %s",
+                message.id if message else None,
+                entry_id,
+                step,
+                interaction.user.id,
+                problem,
+            )
+            await interaction.response.send_message(problem, ephemeral=True)
+            return
+        try:
+            await asyncio.wait_for(
+                self.store.vote(message.id, interaction.user.id, step), VOTE_SAVE_TIMEOUT
+            )
+        except (StoreError, TimeoutError):
+            log.error("vote not saved message=%s entry=%s step=%s", message.id, entry_id, step)
+            await interaction.response.send_message(
+                "Sorry, your vote could not be saved right now. Please try again in a minute.",
+                ephemeral=True,
+            )
+            return
+        log.info(
+            "vote message=%s entry=%s step=%s user=%s",
+            message.id,
+            entry_id,
+            step,
+            interaction.user.id,
+        )
+        what = f"step {step} worked" if step is not None else "none of the steps worked"
+        await interaction.response.send_message(
+            f"Saved: {what} for you. Thanks! Click another one to change your vote.",
+            ephemeral=True,
+        )
+        if not message.flags.ephemeral:
+            self.refresher.schedule(message.id, lambda: self._refresh(message, entry))
+
+    async def _refresh(self, message: discord.Message, entry: Entry) -> None:
+        embed = message.embeds[0] if message.embeds else None
+        header = ""
+        if embed is not None and embed.description and embed.description.startswith("**"):
+            header = embed.description.split("\n", 1)[0]
+        votes = await self.store.step_votes(entry.id)
+        await message.edit(embed=answer_embed(entry, votes, header))
+
+    async def pick(self, interaction: discord.Interaction, entry_id: str) -> None:
+        """'Did you mean…' chosen: post that entry's answer (privately if the list was)."""
+        entry = self.matcher.catalog.get(entry_id)
+        if entry is None:
+            await interaction.response.send_message(
+                "That error is not in the catalog.", ephemeral=True
+            )
+            return
+        await self.store.add_lookup(
+            "pick", entry_id, entry_id, 100.0, True, interaction.guild_id, interaction.channel_id
+        )
+        private = bool(interaction.message and interaction.message.flags.ephemeral)
+        await self.respond(
+            interaction, await self.reply_for_entry(entry), ephemeral=private, source="pick"
+        )
+
+
+def _posted_by_us(interaction: discord.Interaction) -> bool:
+    """The clicked message is the bot's own and carries the clicked component."""
+    message, me = interaction.message, interaction.client.user
+    if message is None or me is None or message.author.id != me.id:
+        return False
+    wanted = (interaction.data or {}).get("custom_id")
+    return any(
+        getattr(child, "custom_id", None) == wanted
+        for row in message.components
+        for child in getattr(row, "children", ())
+    )

@@ -1,0 +1,95 @@
+"""`run` and `sync`: start the bot until stopped, or push the command definitions once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+import discord
+
+from bot import logs
+from bot.client import HelpdeskBot
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def _settings() -> Settings | None:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+async def _serve(settings: Settings) -> int:
+    content = True
+    while True:
+        bot = HelpdeskBot(settings, message_content=content)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda b=bot: asyncio.ensure_future(b.close()))
+        try:
+            async with bot:
+                await bot.start(settings.token)
+            return 0
+        except discord.PrivilegedIntentsRequired:
+            if not bot.message_content:
+                raise
+            log.warning(
+                "the Message Content intent is not enabled for this application in the Developer"
+                " Portal: help-channel answers are off; slash commands, the context menu and"
+                " buttons keep working"
+            )
+            content = False
+        except discord.LoginFailure:
+            log.error("Discord rejected DISCORD_TOKEN: reset it in the Developer Portal")
+            return 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    logs.configure(settings.log_level, settings.log_format)
+    if not settings.help_channel_ids:
+        log.info("HELP_CHANNEL_IDS is empty: no unasked answers, so no message intents requested")
+    return asyncio.run(_serve(settings))
+
+
+async def _sync(settings: Settings, guild_id: int | None) -> int:
+    bot = HelpdeskBot(settings, message_content=False)
+    async with bot:
+        await bot.login(settings.token)  # runs setup_hook: the cogs define the commands
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+        print(
+            f"synced {len(synced)} commands {'to guild ' + str(guild_id) if guild else 'globally'}"
+        )
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    logs.configure(settings.log_level, settings.log_format)
+    return asyncio.run(_sync(settings, args.guild))
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="start the Discord bot (settings from the environment)")
+    run.set_defaults(func=cmd_run)
+    sync = sub.add_parser("sync", help="push the slash commands to Discord, then exit")
+    sync.add_argument(
+        "--guild",
+        type=int,
+        default=None,
+        help="sync to one guild (instant) instead of globally (up to an hour)",
+    )
+    sync.set_defaults(func=cmd_sync)

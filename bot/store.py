@@ -1,0 +1,258 @@
+"""All SQL of the bot: lookups, posted answers and votes in SQLite, behind a small async API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BATCH_MAX = 500  # writes committed together; one commit serves every vote in the batch
+
+
+class StoreError(Exception):
+    """A write that could not be saved; the caller must not report it as saved."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    message_id: int
+    entry_id: str
+    guild_id: int | None
+    channel_id: int | None
+
+
+@dataclass(slots=True)
+class Stats:
+    """Counts over a period, for the moderators' report."""
+
+    since: float
+    lookups: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    answers: int = 0
+    votes: int = 0
+    top: list[tuple[str, int]] = field(default_factory=list)
+    # entry id -> {step (None = none worked) -> votes}
+    steps: dict[str, dict[int | None, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    query: str
+    count: int
+    last_seen: float
+
+
+class Store:
+    """SQLite through one aiosqlite connection; writes are batched and awaited until committed."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, retention_days: int) -> None:
+        self.db = db
+        self.path = path
+        self.retention_days = retention_days
+        self._queue: asyncio.Queue[tuple[str, tuple, asyncio.Future]] = asyncio.Queue()
+        self._writer = asyncio.create_task(self._write_loop(), name="store-writer")
+
+    @classmethod
+    async def open(cls, path: Path, *, retention_days: int = 90) -> Store:
+        """Create the folder and database if needed and apply pending migrations."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        await _migrate(db)
+        store = cls(db, path, retention_days)
+        await store.purge()
+        return store
+
+    async def close(self) -> None:
+        """Finish queued writes, then close."""
+        await self._queue.join()
+        self._writer.cancel()
+        await self.db.close()
+
+    async def _write(self, sql: str, params: tuple) -> None:
+        future = asyncio.get_running_loop().create_future()
+        await self._queue.put((sql, params, future))
+        await future
+
+    async def _write_loop(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < BATCH_MAX and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._commit(batch)
+            except (sqlite3.Error, ValueError) as exc:
+                log.error("store: %d writes failed: %s", len(batch), exc)
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(StoreError(str(exc)))
+            else:
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _commit(self, batch: list[tuple[str, tuple, asyncio.Future]]) -> None:
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            i = 0
+            while i < len(batch):  # runs of the same statement go in one executemany
+                j = i
+                while j < len(batch) and batch[j][0] == batch[i][0]:
+                    j += 1
+                await self.db.executemany(batch[i][0], [b[1] for b in batch[i:j]])
+                i = j
+            await self.db.commit()
+        except BaseException:
+            await self.db.rollback()
+            raise
+
+    async def add_lookup(
+        self,
+        source: str,
+        query: str,
+        entry_id: str | None,
+        score: float,
+        confident: bool,
+        guild_id: int | None,
+        channel_id: int | None,
+    ) -> None:
+        await self._write(
+            "INSERT INTO lookups (created_at, source, query, entry_id, score, confident,"
+            " guild_id, channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), source, query, entry_id, score, int(confident), guild_id, channel_id),
+        )
+
+    async def add_answer(self, answer: Answer) -> None:
+        await self._write(
+            "INSERT OR REPLACE INTO answers (message_id, entry_id, guild_id, channel_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?)",
+            (answer.message_id, answer.entry_id, answer.guild_id, answer.channel_id, time.time()),
+        )
+
+    async def answer(self, message_id: int) -> Answer | None:
+        async with self.db.execute(
+            "SELECT message_id, entry_id, guild_id, channel_id FROM answers WHERE message_id = ?",
+            (message_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else Answer(*row)
+
+    async def vote(self, message_id: int, user_id: int, step: int | None) -> None:
+        """Record or change one user's vote on one answer; returns once committed."""
+        await self._write(
+            "INSERT INTO votes (message_id, user_id, step, voted_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (message_id, user_id) DO UPDATE SET step = excluded.step,"
+            " voted_at = excluded.voted_at",
+            (message_id, user_id, step, time.time()),
+        )
+
+    async def step_votes(self, entry_id: str) -> dict[int | None, int]:
+        """All-time votes per step of one entry (None: none of the steps worked)."""
+        async with self.db.execute(
+            "SELECT v.step, COUNT(*) FROM votes v JOIN answers a USING (message_id)"
+            " WHERE a.entry_id = ? GROUP BY v.step",
+            (entry_id,),
+        ) as cur:
+            return {step: n for step, n in await cur.fetchall()}
+
+    async def stats(self, since: float, entry_id: str | None = None, top: int = 10) -> Stats:
+        """Lookups, answers and votes since a time; per-step votes of every (or one) entry."""
+        stats = Stats(since=since)
+        only = " AND entry_id = ?" if entry_id is not None else ""
+        extra = (entry_id,) if entry_id is not None else ()
+        row = await self._one(
+            "SELECT COUNT(*), COUNT(entry_id) FROM lookups WHERE created_at >= ?" + only,
+            (since, *extra),
+        )
+        stats.lookups, stats.matched = row
+        stats.unmatched = stats.lookups - stats.matched if entry_id is None else 0
+        (stats.answers,) = await self._one(
+            "SELECT COUNT(*) FROM answers WHERE created_at >= ?" + only, (since, *extra)
+        )
+        (stats.votes,) = await self._one(
+            "SELECT COUNT(*) FROM votes v JOIN answers a USING (message_id)"
+            " WHERE v.voted_at >= ?" + only.replace("entry_id", "a.entry_id"),
+            (since, *extra),
+        )
+        async with self.db.execute(
+            "SELECT entry_id, COUNT(*) AS n FROM lookups WHERE created_at >= ?"
+            " AND entry_id IS NOT NULL" + only + " GROUP BY entry_id ORDER BY n DESC, entry_id"
+            " LIMIT ?",
+            (since, *extra, top),
+        ) as cur:
+            stats.top = [(e, n) for e, n in await cur.fetchall()]
+        async with self.db.execute(
+            "SELECT a.entry_id, v.step, COUNT(*) FROM votes v JOIN answers a USING (message_id)"
+            " WHERE v.voted_at >= ?"
+            + only.replace("entry_id", "a.entry_id")
+            + " GROUP BY a.entry_id, v.step",
+            (since, *extra),
+        ) as cur:
+            for entry, step, n in await cur.fetchall():
+                stats.steps.setdefault(entry, {})[step] = n
+        return stats
+
+    async def unmatched(
+        self, since: float, limit: int = 10
+    ) -> tuple[list[Unmatched], list[Unmatched]]:
+        """The most recent and the most frequent questions nothing matched."""
+        async with self.db.execute(
+            "SELECT query, 1, created_at FROM lookups WHERE entry_id IS NULL AND query IS NOT NULL"
+            " AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
+            (since, limit),
+        ) as cur:
+            recent = [Unmatched(*row) for row in await cur.fetchall()]
+        async with self.db.execute(
+            "SELECT lower(trim(query)) AS q, COUNT(*) AS n, MAX(created_at) FROM lookups"
+            " WHERE entry_id IS NULL AND query IS NOT NULL AND created_at >= ?"
+            " GROUP BY q ORDER BY n DESC, MAX(created_at) DESC LIMIT ?",
+            (since, limit),
+        ) as cur:
+            frequent = [Unmatched(*row) for row in await cur.fetchall()]
+        return recent, frequent
+
+    async def purge(self) -> None:
+        """Forget query texts older than the retention limit (the counts stay)."""
+        cutoff = time.time() - self.retention_days * 86400
+        await self._write(
+            "UPDATE lookups SET query = NULL WHERE created_at < ? AND query IS NOT NULL", (cutoff,)
+        )
+
+    async def _one(self, sql: str, params: tuple) -> tuple:
+        async with self.db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+
+async def _migrate(db: aiosqlite.Connection) -> None:
+    """Apply numbered migration files not yet recorded in schema_migrations."""
+    await db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
+    async with db.execute("SELECT version FROM schema_migrations") as cur:
+        done = {v for (v,) in await cur.fetchall()}
+    for file in sorted(MIGRATIONS.glob("[0-9]*.sql")):
+        version = int(file.name.split("_", 1)[0])
+        if version in done:
+            continue
+        sql = file.read_text(encoding="utf-8")
+        await db.executescript(
+            f"BEGIN;\n{sql}\nINSERT INTO schema_migrations VALUES"
+            f" ({version}, '{file.name}', {time.time()});\nCOMMIT;"
+        )
+        log.info("store: applied migration %s", file.name)

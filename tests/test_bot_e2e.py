@@ -1,0 +1,168 @@
+"""The real bot (`python -m bot run`, unmodified) against the fake Discord on 127.0.0.1."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.fakediscord import FakeDiscord, custom_ids, start_bot, validate_command_definitions
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def bot_env(fake: FakeDiscord, db: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "DISCORD_TOKEN": TOKEN,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "HELP_CHANNEL_IDS": f"{fake.channel_id('help')},{fake.channel_id('support-forum')}",
+        "DEV_GUILD_ID": str(fake.guild.id),
+        "LOG_LEVEL": "DEBUG",
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord() as server:
+        yield server
+    server.assert_valid()  # every request the bot sent satisfied Discord's schema and limits
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, tmp_path: Path):
+    proc = await start_bot(fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"),
+                           log_dir=tmp_path)
+    yield proc
+    await proc.stop()
+    assert TOKEN not in proc.log_text()
+
+
+def votes(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT message_id, user_id, step FROM votes").fetchall()
+
+
+async def test_slash_command_answers_with_the_entry(fake, bot):
+    result = await fake.slash_command("spotify-error", {"query": "error 2026"})
+    embed = result.embeds[0]
+    assert embed["title"].startswith("error:2026 — ")
+    steps = next(f for f in embed["fields"] if f["name"] == "Steps")["value"]
+    assert steps.startswith("**1.** ")
+    assert not result.ephemeral
+    assert "seb:v:1:error:2026" in result.custom_ids
+    assert "seb:v:none:error:2026" in result.custom_ids
+
+
+async def test_commands_are_synced_to_the_dev_guild_and_valid(fake, bot):
+    defs = fake.commands[fake.guild.id]
+    names = {c["name"] for c in defs}
+    assert {"spotify-error", "fix-stats", "unmatched", "Identify Spotify error"} <= names
+    assert validate_command_definitions(defs, guild=True) == []
+
+
+async def test_autocomplete_offers_ranked_choices(fake, bot):
+    empty = await fake.autocomplete("spotify-error", focused="query")
+    assert 0 < len(empty) <= 25
+    typed = await fake.autocomplete("spotify-error", {"query": "auth:7"}, focused="query")
+    assert typed[0]["value"] == "auth:73"
+
+
+async def test_not_sure_offers_did_you_mean_and_picking_posts_that_answer(fake, bot):
+    result = await fake.slash_command("spotify-error", {"query": "offline but Firefox works"})
+    assert "seb:pick" in result.custom_ids
+    options = [o["value"] for row in result.message["components"] for c in row["components"]
+               if c["custom_id"] == "seb:pick" for o in c["options"]]
+    picked = await fake.select("seb:pick", [options[0]], result.message)
+    assert picked.embeds[0]["title"].startswith(options[0])
+
+
+async def test_nothing_plausible_is_said_privately(fake, bot):
+    result = await fake.slash_command("spotify-error", {"query": "what's the weather @everyone"})
+    assert result.ephemeral
+    assert result.embeds[0]["title"] == "No Spotify error matched"
+    assert "@everyone" not in result.embeds[0]["description"].replace("@\u200beveryone", "")
+
+
+async def test_help_channel_paste_gets_a_reply_and_chatter_silence(fake, bot):
+    help_id = fake.channel_id("help")
+    reply = await fake.post_message(
+        help_id, "Help! A firewall may be blocking Spotify. (Error code: accesspoint:39)")
+    assert reply["embeds"][0]["title"].startswith("accesspoint:39")
+    assert reply["message_reference"]["message_id"]
+    await fake.post_message(help_id, "good morning everyone", expect_reply=False, wait=1.0)
+    # The same error again in the same channel within the cooldown: no second answer.
+    await fake.post_message(help_id, "accesspoint:39 here too", expect_reply=False, wait=1.0)
+    # Outside the help channels the bot stays quiet.
+    await fake.post_message(fake.channel_id("general"), "error 2026", expect_reply=False,
+                            wait=1.0)
+
+
+async def test_context_menu_answers_the_invoker_privately(fake, bot):
+    target = fake.make_message(fake.channel_id("general"), "Spotify says Account disabled.")
+    result = await fake.message_context_menu("Identify Spotify error", target)
+    assert result.ephemeral
+    assert result.embeds[0]["title"].startswith("accounts:403")
+
+
+async def test_vote_is_stored_and_survives_a_restart_without_doubling(fake, tmp_path):
+    db = tmp_path / "db.sqlite3"
+    proc = await start_bot(fake, ["run"], env=bot_env(fake, db), log_dir=tmp_path)
+    answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
+    voter = fake.make_user("voter")
+    ack = await fake.click("seb:v:2:auth:73", answer.message, user=voter)
+    assert ack.ephemeral and "Saved" in ack.content
+    assert votes(db) == [(int(answer.message["id"]), voter.id, 2)]
+    await proc.stop()
+
+    proc = await start_bot(fake, ["run"], env=bot_env(fake, db), log_dir=tmp_path / "second")
+    again = await fake.click("seb:v:3:auth:73", answer.message, user=voter)
+    assert "Saved" in again.content
+    assert votes(db) == [(int(answer.message["id"]), voter.id, 3)]
+    other = fake.make_user("other")
+    await fake.click("seb:v:none:auth:73", answer.message, user=other)
+    assert sorted(v[2] or 0 for v in votes(db)) == [0, 3]
+    await proc.stop()
+
+
+async def test_forged_vote_is_refused_and_not_stored(fake, bot, tmp_path):
+    general = fake.channel_id("general")
+    forged = [
+        (fake.make_user("mallory"), "seb:v:1:auth:73"),  # not the bot's message
+        (fake.bot, "seb:v:99:auth:73"),  # a step the entry does not have
+        (fake.bot, "seb:v:1:no-such-entry"),  # an entry the catalog does not have
+    ]
+    for author, custom_id in forged:
+        message = fake.make_message(general, "", author=author, components=[
+            {"type": 1, "components": [
+                {"type": 2, "style": 1, "label": "x", "custom_id": custom_id}]}])
+        refused = await fake.click(custom_id, message)
+        assert refused.ephemeral and "Saved" not in refused.content
+    assert votes(tmp_path / "db.sqlite3") == []
+
+
+async def test_fix_stats_for_moderators_only(fake, bot):
+    answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
+    await fake.click("seb:v:1:auth:73", answer.message)
+    member = fake.make_user("member")
+    refused = await fake.slash_command("fix-stats", user=member)
+    assert refused.ephemeral and "moderators" in refused.content.lower()
+    mod = fake.make_user("mod", roles=["Moderator"])
+    stats = await fake.slash_command("fix-stats", {"export": True}, user=mod)
+    assert stats.ephemeral
+    text = str(stats.embeds[0])
+    assert "auth:73" in text and "Step 1: 1 (100%)" in text
+    csv_text = stats.files[0].data.decode()
+    assert csv_text.splitlines()[0].startswith("entry_id,title,lookups,step")
+    assert "auth:73" in csv_text
+    one = await fake.slash_command("fix-stats", {"error": "auth:73"}, user=mod)
+    assert "Step 4: 0 (0%)" in str(one.embeds[0])
+
+
+async def test_unmatched_lists_questions_nothing_matched(fake, bot):
+    await fake.slash_command("spotify-error", {"query": "my cat sat on the keyboard"})
+    mod = fake.make_user("mod2", roles=["Moderator"])
+    report = await fake.slash_command("unmatched", user=mod)
+    assert "my cat sat on the keyboard" in str(report.embeds[0])
