@@ -105,7 +105,23 @@ def _plain(node: yaml.Node) -> object:
         return None if node.style is None and node.value in _NULLS else node.value
     if isinstance(node, yaml.SequenceNode):
         return [_plain(item) for item in node.value]
-    return {_plain(k): _plain(v) for k, v in node.value}
+    out: dict[str, object] = {}
+    for key, value in node.value:
+        line = key.start_mark.line + 1
+        if not isinstance(key, yaml.ScalarNode):
+            raise _NodeError(line, None, "a key must be a plain name")
+        if key.value in out:
+            raise _NodeError(line, key.value, "given twice")
+        out[key.value] = _plain(value)
+    return out
+
+
+class _NodeError(Exception):
+    """A structural problem found while reading nodes, before the entry's id is known."""
+
+    def __init__(self, line: int, field: str | None, problem: str) -> None:
+        super().__init__(problem)
+        self.line, self.field, self.problem = line, field, problem
 
 
 @contextmanager
@@ -119,6 +135,15 @@ def bulk():
         gc.freeze()  # what was built lives as long as the catalog: keep it out of later scans
         if enabled:
             gc.enable()
+
+
+def _label(node: yaml.Node, index: int) -> str:
+    """The entry's id if its node has a plain one, else its position."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if getattr(key, "value", None) == "id" and isinstance(value, yaml.ScalarNode):
+                return value.value
+    return f"#{index + 1}"
 
 
 def _check_entry(raw: object, file: str, index: int, line: int | None) -> Entry:
@@ -172,13 +197,23 @@ def load_file(path: Path) -> list[Entry]:
         root = yaml.compose(text, Loader=_Loader)
         items = None
         if isinstance(root, yaml.MappingNode):
-            items = next((v for k, v in root.value if k.value == "entries"), None)
+            found = [v for k, v in root.value if getattr(k, "value", None) == "entries"]
+            if len(found) > 1:
+                raise CatalogError(f"{name}: 'entries' is given {len(found)} times; use one list")
+            items = found[0] if found else None
         if not isinstance(items, yaml.SequenceNode):
             raise CatalogError(f"{name}: must be a mapping with an 'entries' list")
-        return [
-            _check_entry(_plain(node), name, i, node.start_mark.line + 1)
-            for i, node in enumerate(items.value)
-        ]
+        entries = []
+        for i, node in enumerate(items.value):
+            line = node.start_mark.line + 1
+            try:
+                raw = _plain(node)
+            except _NodeError as exc:
+                label = _label(node, i)
+                where = _where(name, label, exc.field, exc.line)
+                raise CatalogError(f"{where}: {exc.problem}") from None
+            entries.append(_check_entry(raw, name, i, line))
+        return entries
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

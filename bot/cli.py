@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from typing import TextIO
@@ -22,7 +23,8 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
 
 
 def load_matcher(path: str | None) -> Matcher:
-    return Matcher(load_catalog(path))
+    """The catalog from --catalog, else CATALOG_PATH, else the bundled one."""
+    return Matcher(load_catalog(path or os.environ.get("CATALOG_PATH") or None))
 
 
 def format_result(result: Result, out: TextIO) -> None:
@@ -102,7 +104,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_check(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.catalog)
+    catalog = load_catalog(args.catalog or os.environ.get("CATALOG_PATH") or None)
     summary = catalog.summary()
     print(f"catalog OK: {len(catalog)} entries in {catalog.path}")
     for title, counts in (

@@ -155,6 +155,10 @@ class Matcher:
         specific = [h for h in strong if h.specific]
         for hit in specific or strong:
             named.update(hit.entries)
+        for hit in hits:  # a name ("PREMIUM_REQUIRED") narrows a number several share ("403")
+            narrowed = named.intersection(hit.entries)
+            if narrowed and len(narrowed) < len(named):
+                named = narrowed
         for hit in hits:
             if not hit.entries and hit.strong:
                 unknown = True

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakediscord import FakeDiscord, custom_ids, start_bot, validate_command_definitions
+from tests.fakediscord import FakeDiscord, start_bot, validate_command_definitions
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
 

@@ -47,26 +47,12 @@ def _id_table() -> list[tuple[str, list[str]]]:
 
 ID_TABLE = _id_table()
 # The catalog-ids doc: "codes are the other spellings of the same error that users see or type;
-# each one must find its entry". These spellings are answered with a tie instead.
-TIED_403 = {
-    "webapi:403-PREMIUM_REQUIRED",
-    "HTTP 403 PREMIUM_REQUIRED",
-    "webapi:403-RESTRICTION_VIOLATED",
-    "HTTP 403 RESTRICTION_VIOLATED",
-}
+# each one must find its entry".
 SPELLINGS = [
     pytest.param(
         entry_id,
         spelling,
         id=spelling,
-        marks=[
-            pytest.mark.xfail(
-                reason="HTTP 403 code + symbol ties PREMIUM_REQUIRED and RESTRICTION_VIOLATED",
-                strict=True,
-            )
-        ]
-        if spelling in TIED_403
-        else [],
     )
     for entry_id, codes in ID_TABLE
     for spelling in dict.fromkeys([entry_id, *codes])
@@ -278,10 +264,6 @@ def test_missing_folder_is_an_error(tmp_path):
     assert str(missing) in _error(missing)
 
 
-@pytest.mark.xfail(
-    reason="load_file takes the first 'entries' key and silently drops any later one",
-    strict=True,
-)
 def test_second_entries_key_does_not_lose_entries(tmp_path):
     """A file with two 'entries:' blocks either loads both or is reported, never half-loaded."""
     first = yaml.safe_dump({"entries": [_entry("custom:1")]}, sort_keys=False)
@@ -295,10 +277,6 @@ def test_second_entries_key_does_not_lose_entries(tmp_path):
         assert ids == ["custom:1", "custom:2"]
 
 
-@pytest.mark.xfail(
-    reason="_plain builds a dict, so a repeated field silently replaces the earlier one",
-    strict=True,
-)
 def test_repeated_field_is_named(tmp_path):
     """An entry that gives 'steps' twice is reported instead of losing the first list."""
     text = yaml.safe_dump({"entries": [_entry("custom:1")]}, sort_keys=False)
@@ -357,10 +335,6 @@ def test_catalog_check_reports_a_broken_folder_in_one_line(run_bot, tmp_path):
     assert "catalog OK" not in proc.stdout.decode()
 
 
-@pytest.mark.xfail(
-    reason="_plain makes a dict key of a flow-sequence key: TypeError, not CatalogError",
-    strict=True,
-)
 def test_catalog_check_reports_a_sequence_key_without_traceback(run_bot, tmp_path):
     """A field written as '[a, b]: c' is a catalog error, not a Python traceback."""
     text = yaml.safe_dump({"entries": [_entry("custom:1")]}, sort_keys=False)
@@ -385,10 +359,6 @@ def test_operator_catalog_is_used_for_lookup(run_bot, tmp_path):
     assert {m["id"] for m in json.loads(proc.stdout)["matches"]} <= {"custom:1"}
 
 
-@pytest.mark.xfail(
-    reason="--help promises CATALOG_PATH as the default catalog; nothing reads it",
-    strict=True,
-)
 def test_catalog_path_environment_variable_is_used(run_bot, tmp_path):
     """CATALOG_PATH, as `--help` says, selects the catalog when --catalog is not given."""
     _write(tmp_path, "50-custom.yaml", _entry("custom:1"))

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -204,10 +203,6 @@ def test_stdin_hostile_lines_each_get_an_object(run_bot):
     assert objs[8]["query"] == "auth:73"
 
 
-@pytest.mark.xfail(
-    reason="cli/__main__ do not handle BrokenPipeError: a traceback when the reader goes away",
-    strict=True,
-)
 def test_output_to_a_closed_pipe_is_quiet():
     """`lookup ... | head -1` style: a reader that goes away early causes no traceback."""
     read_end, write_end = os.pipe()
