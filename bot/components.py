@@ -114,10 +114,3 @@ def answer_view(entry: Entry, candidates: list[Entry] = ()) -> discord.ui.View:
     if candidates:
         view.add_item(PickSelect(candidates))
     return view
-
-
-def pick_view(candidates: list[Entry]) -> discord.ui.View:
-    """Only the 'Did you mean' select, for a reply that names no single entry."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(PickSelect(candidates))
-    return view

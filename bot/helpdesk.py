@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import discord
 
 from bot.catalog import Entry
-from bot.components import answer_view, pick_view
+from bot.components import answer_view
 from bot.embeds import answer_embed, header_for, not_found_embed
 from bot.matcher import Matcher, Result
 from bot.store import Answer, Store, StoreError
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
 VOTE_SAVE_TIMEOUT = 2.5  # inside Discord's 3-second window for the acknowledgement
-REFRESH_INTERVAL = 5.0  # at most one edit of an answer's vote counts per this many seconds
+REFRESH_INTERVAL = 5.0
+ANSWERS_CACHED = 10_000  # at most one edit of an answer's vote counts per this many seconds
 
 
 @dataclass(slots=True)
@@ -72,89 +74,100 @@ class Helpdesk:
         self.matcher = matcher
         self.store = store
         self.refresher = Refresher(refresh_interval)
+        self._votes: dict[str, dict[int | None, int]] = {}  # per entry; dropped on each vote
+        self._answers: OrderedDict[int, Answer] = OrderedDict()  # recent answers, for votes
+
+    async def step_votes(self, entry_id: str) -> dict[int | None, int]:
+        """Votes per step of an entry, from memory until the next vote on it."""
+        votes = self._votes.get(entry_id)
+        if votes is None:
+            votes = self._votes[entry_id] = await self.store.step_votes(entry_id)
+        return votes
 
     def match(self, query: str, source: str) -> Result:
-        """Match a question and log the outcome (the text itself only at DEBUG)."""
-        started = time.perf_counter()
+        """Match a question (the text itself is logged only at DEBUG)."""
         result = self.matcher.match(query)
-        best = result.best
-        log.info(
-            "lookup source=%s entry=%s score=%.1f confident=%s ambiguous=%s ms=%.2f",
-            source,
-            best.entry.id if best else None,
-            best.score if best else 0.0,
-            result.confident,
-            result.ambiguous,
-            (time.perf_counter() - started) * 1e3,
-        )
-        log.debug("lookup query=%r", result.query)
+        log.debug("match source=%s query=%r", source, result.query)
         return result
 
-    async def record(
-        self, result: Result, source: str, guild_id: int | None, channel_id: int | None
+    async def answered(
+        self,
+        result: Result | None,
+        source: str,
+        sent: discord.Message | int | None,
+        entry: Entry | None,
+        guild_id: int | None,
+        channel_id: int | None,
+        asked_at: datetime,
     ) -> None:
-        """Keep a lookup for the moderators' reports."""
-        best = result.best
-        await self.store.add_lookup(
+        """Record a lookup and the answer posted for it; one log line for both."""
+        best = result.best if result is not None else None
+        message_id = sent.id if isinstance(sent, discord.Message) else sent
+        if result is not None:
+            await self.store.add_lookup(
+                source,
+                result.query,
+                best.entry.id if best else None,
+                best.score if best else 0.0,
+                result.confident,
+                guild_id,
+                channel_id,
+            )
+        if message_id is not None and entry is not None:
+            answer = Answer(message_id, entry.id, guild_id, channel_id)
+            self._remember(answer)
+            await self.store.add_answer(answer)
+        log.info(
+            "answer source=%s entry=%s score=%.1f confident=%s ambiguous=%s message=%s guild=%s"
+            " channel=%s latency_ms=%.1f",
             source,
-            result.query,
-            best.entry.id if best else None,
+            entry.id if entry else None,
             best.score if best else 0.0,
-            result.confident,
+            result.confident if result else True,
+            result.ambiguous if result else False,
+            message_id,
             guild_id,
             channel_id,
+            (discord.utils.utcnow() - asked_at).total_seconds() * 1e3,
         )
 
-    async def lookup(
-        self, query: str, source: str, guild_id: int | None, channel_id: int | None
-    ) -> Result:
-        result = self.match(query, source)
-        await self.record(result, source, guild_id, channel_id)
-        return result
+    def _remember(self, answer: Answer) -> None:
+        self._answers[answer.message_id] = answer
+        if len(self._answers) > ANSWERS_CACHED:
+            self._answers.popitem(last=False)
+
+    async def _answer(self, message_id: int) -> Answer | None:
+        answer = self._answers.get(message_id)
+        if answer is None:
+            answer = await self.store.answer(message_id)
+        return answer
 
     async def reply_for(self, result: Result) -> Reply:
         """The embed and components for a lookup result, of whatever confidence."""
         best = result.best
         if best is None:
             return Reply(not_found_embed(result.query), None, None)
-        others = [m.entry for m in result.matches[1:]]
+        # A sure answer stands alone; otherwise the others are one click away.
+        others = [] if result.confident else [m.entry for m in result.matches[1:]]
         header = header_for(result.confident, result.ambiguous, len(others))
         return await self.reply_for_entry(best.entry, others, header)
 
     async def reply_for_entry(
         self, entry: Entry, others: list[Entry] = (), header: str = ""
     ) -> Reply:
-        votes = await self.store.step_votes(entry.id)
+        votes = await self.step_votes(entry.id)
         return Reply(answer_embed(entry, votes, header), answer_view(entry, list(others)), entry)
 
-    def pick_only(self, result: Result) -> Reply:
-        """A reply that offers candidates without answering for one."""
-        return Reply(
-            not_found_embed(result.query), pick_view([m.entry for m in result.matches]), None
-        )
-
-    async def record_answer(
-        self,
-        message_id: int | None,
-        entry: Entry | None,
-        guild_id: int | None,
-        channel_id: int | None,
-    ) -> None:
-        if message_id is None or entry is None:
-            return
-        await self.store.add_answer(Answer(message_id, entry.id, guild_id, channel_id))
-        log.info(
-            "answer message=%s entry=%s guild=%s channel=%s",
-            message_id,
-            entry.id,
-            guild_id,
-            channel_id,
-        )
-
     async def respond(
-        self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool, source: str
+        self,
+        interaction: discord.Interaction,
+        reply: Reply,
+        *,
+        ephemeral: bool,
+        source: str,
+        result: Result | None = None,
     ) -> None:
-        """Send a reply as the interaction's response (or follow-up) and record it."""
+        """Send a reply as the interaction's response (or follow-up), then record it."""
         kwargs = {"embed": reply.embed, "ephemeral": ephemeral, "allowed_mentions": NONE}
         if reply.view is not None:
             kwargs["view"] = reply.view
@@ -164,19 +177,27 @@ class Helpdesk:
         else:
             callback = await interaction.response.send_message(**kwargs)
             message_id = callback.message_id
-        await self.record_answer(
-            message_id, reply.entry, interaction.guild_id, interaction.channel_id
+        # Recorded after answering: the user waits for Discord, not for the database.
+        await self.answered(
+            result,
+            source,
+            message_id,
+            reply.entry,
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.created_at,
         )
 
     async def vote(self, interaction: discord.Interaction, entry_id: str, step: int | None) -> None:
         """Store one user's vote for a step of the answer they clicked under; ack privately."""
         entry = self.matcher.catalog.get(entry_id)
         message = interaction.message
-        answer = await self.store.answer(message.id) if message is not None else None
+        answer = await self._answer(message.id) if message is not None else None
         if answer is None and entry is not None and _posted_by_us(interaction):
             # A click can beat the answer's own record to the database: the message is ours
             # and carries this button, so it is the answer.
             answer = Answer(message.id, entry_id, interaction.guild_id, interaction.channel_id)
+            self._remember(answer)
             await self.store.add_answer(answer)
         problem = None
         if entry is None or answer is None or answer.entry_id != entry_id:
@@ -227,7 +248,7 @@ class Helpdesk:
         header = ""
         if embed is not None and embed.description and embed.description.startswith("**"):
             header = embed.description.split("\n", 1)[0]
-        votes = await self.store.step_votes(entry.id)
+        votes = await self.step_votes(entry.id)
         await message.edit(embed=answer_embed(entry, votes, header))
 
     async def pick(self, interaction: discord.Interaction, entry_id: str) -> None:
@@ -238,12 +259,13 @@ class Helpdesk:
                 "That error is not in the catalog.", ephemeral=True
             )
             return
-        await self.store.add_lookup(
-            "pick", entry_id, entry_id, 100.0, True, interaction.guild_id, interaction.channel_id
-        )
         private = bool(interaction.message and interaction.message.flags.ephemeral)
         await self.respond(
-            interaction, await self.reply_for_entry(entry), ephemeral=private, source="pick"
+            interaction,
+            await self.reply_for_entry(entry),
+            ephemeral=private,
+            source="pick",
+            result=self.match(entry.id, "pick"),
         )
 
 

@@ -89,6 +89,7 @@ class Matcher:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.entries = catalog.entries
+        self._ids = {fold(e.id): i for i, e in enumerate(self.entries)}
         with bulk():
             self.codes = CodeIndex(self.entries)
             self.text = TextIndex(self.entries)
@@ -115,6 +116,9 @@ class Matcher:
         folded = fold(_SLASH_COMMAND.sub("", query))
         if not folded.strip():
             return Result(query, (), False, truncated=truncated)
+        exact = self._ids.get(folded.strip())
+        if exact is not None:  # an id, as autocomplete fills it in
+            return Result(query, (Match(self.entries[exact], 100.0, "id"),), True)
         found: dict[int, tuple[float, str]] = {}
 
         def offer(idx: int, score: float, reason: str) -> None:

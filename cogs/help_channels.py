@@ -67,12 +67,19 @@ class HelpChannels(commands.Cog):
             log.info("help channel: not repeating %s in %s", best.entry.id, message.channel.id)
             return
         self._remember(message.channel.id, message.author.id, best.entry.id, now)
-        await helpdesk.record(result, "channel", message.guild.id, message.channel.id)
         reply = await helpdesk.reply_for(result)
         sent = await message.reply(
             embed=reply.embed, view=reply.view, mention_author=False, allowed_mentions=NONE
         )
-        await helpdesk.record_answer(sent.id, reply.entry, message.guild.id, message.channel.id)
+        await helpdesk.answered(
+            result,
+            "channel",
+            sent,
+            reply.entry,
+            message.guild.id,
+            message.channel.id,
+            message.created_at,
+        )
 
 
 async def setup(bot: HelpdeskBot) -> None:

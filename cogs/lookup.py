@@ -36,11 +36,15 @@ class Lookup(commands.Cog):
         self, interaction: discord.Interaction, query: str, private: bool = False
     ) -> None:
         helpdesk = self.bot.helpdesk
-        result = await helpdesk.lookup(query, "slash", interaction.guild_id, interaction.channel_id)
+        result = helpdesk.match(query, "slash")
         reply = await helpdesk.reply_for(result)
         # Nothing found is only useful to the asker: keep the channel clean.
         await helpdesk.respond(
-            interaction, reply, ephemeral=private or reply.entry is None, source="slash"
+            interaction,
+            reply,
+            ephemeral=private or reply.entry is None,
+            source="slash",
+            result=result,
         )
 
     @spotify_error.autocomplete("query")
@@ -57,11 +61,13 @@ class Lookup(commands.Cog):
         """Look up a message's text for the person who asked; only they see the answer."""
         helpdesk = self.bot.helpdesk
         text = "\n".join([message.content, *(e.description or "" for e in message.embeds)]).strip()
-        result = await helpdesk.lookup(
-            text, "context", interaction.guild_id, interaction.channel_id
-        )
+        result = helpdesk.match(text, "context")
         await helpdesk.respond(
-            interaction, await helpdesk.reply_for(result), ephemeral=True, source="context"
+            interaction,
+            await helpdesk.reply_for(result),
+            ephemeral=True,
+            source="context",
+            result=result,
         )
 
 
