@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -9,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalog import load_catalog
-from bot.components import PickSelect, VoteButton, VoteSelect
+from bot.components import PickSelect, VoteButton, VoteSelect, refuse_while_draining
 from bot.helpdesk import Helpdesk
 from bot.matcher import Matcher
 from bot.settings import Settings
@@ -18,10 +19,16 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 COGS = ("cogs.lookup", "cogs.help_channels", "cogs.moderation")
+# Tasks discord.py names when it runs a command, a component callback or an event handler.
+IN_FLIGHT = ("CommandTree-invoker", "discord-ui-", "discord.py: on_message")
+DRAIN_SECONDS = 8.0  # then close anyway, inside the 10 s a service manager waits
 
 
 class HelpdeskTree(app_commands.CommandTree):
     """One error handler for every command: answer the user privately, log once."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await refuse_while_draining(interaction)
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -63,6 +70,8 @@ class HelpdeskBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
+        self.draining = False
+        self._shutdown: asyncio.Future | None = None
         self.message_content = message_content and bool(settings.help_channel_ids)
         self.helpdesk: Helpdesk
 
@@ -95,8 +104,33 @@ class HelpdeskBot(commands.Bot):
         )
 
     async def close(self) -> None:
+        """Finish in-flight interactions and writes, then disconnect and close the store."""
+        if self._shutdown is None:  # one shutdown, however many callers ask for it
+            self._shutdown = asyncio.ensure_future(self._shut_down())
+        await asyncio.shield(self._shutdown)
+
+    async def _shut_down(self) -> None:
+        self.draining = True
+        log.info("shutting down: finishing in-flight interactions")
+        await self._drain()
         await super().close()
         helpdesk = getattr(self, "helpdesk", None)
         if helpdesk is not None:
             await helpdesk.refresher.close()
             await helpdesk.store.close()
+        log.info("shut down cleanly")
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DRAIN_SECONDS
+        me = asyncio.current_task()
+        while loop.time() < deadline:
+            busy = [
+                t for t in asyncio.all_tasks() if t is not me and t.get_name().startswith(IN_FLIGHT)
+            ]
+            if not busy:
+                return
+            await asyncio.wait(busy, timeout=deadline - loop.time())
+        log.warning(
+            "shutdown: gave up waiting for in-flight interactions after %.0f s", DRAIN_SECONDS
+        )

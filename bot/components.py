@@ -13,8 +13,29 @@ BUTTON_STEPS = 9  # steps 1-9 get buttons (two rows with "None worked"); the res
 _ENTRY = r"(?P<entry>[A-Za-z0-9_.:\-]{1,80})"
 
 
+RESTARTING = "The bot is restarting; please try again in a few seconds."
+
+
+async def refuse_while_draining(interaction: discord.Interaction) -> bool:
+    """During shutdown, answer new interactions with a short private note instead of work."""
+    if not getattr(interaction.client, "draining", False):
+        return True
+    if not interaction.response.is_done():
+        await interaction.response.send_message(RESTARTING, ephemeral=True)
+    return False
+
+
+class _Guarded:
+    """Components refuse new work while the bot shuts down."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await refuse_while_draining(interaction)
+
+
 class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=rf"seb:v:(?P<step>\d{{1,2}}|none):{_ENTRY}"
+    _Guarded,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=rf"seb:v:(?P<step>\d{{1,2}}|none):{_ENTRY}",
 ):
     """'Step N worked' / 'None of these worked' under an answer."""
 
@@ -42,7 +63,7 @@ class VoteButton(
         await interaction.client.helpdesk.vote(interaction, self.entry_id, self.step)
 
 
-class VoteSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"seb:vs:{_ENTRY}"):
+class VoteSelect(_Guarded, discord.ui.DynamicItem[discord.ui.Select], template=rf"seb:vs:{_ENTRY}"):
     """Steps past the buttons: 'Which step worked?'."""
 
     def __init__(self, entry_id: str, steps: int = BUTTON_STEPS + 1) -> None:
@@ -72,7 +93,7 @@ class VoteSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"seb:vs:{
         await interaction.client.helpdesk.vote(interaction, self.entry_id, step)
 
 
-class PickSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"seb:pick"):
+class PickSelect(_Guarded, discord.ui.DynamicItem[discord.ui.Select], template=r"seb:pick"):
     """'Did you mean…': choosing an entry posts its answer."""
 
     def __init__(self, candidates: list[Entry] | None = None) -> None:

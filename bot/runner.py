@@ -35,6 +35,7 @@ async def _serve(settings: Settings) -> int:
         try:
             async with bot:
                 await bot.start(settings.token)
+            await bot.close()  # waits for the shutdown a signal may have begun
             return 0
         except discord.PrivilegedIntentsRequired:
             if not bot.message_content:
