@@ -13,7 +13,12 @@ import yaml
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "catalog"
+_HERE = Path(__file__).resolve().parent
+# A checkout reads the repository's catalog/; an installed wheel its bundled copy.
+DEFAULT_CATALOG = next(
+    (p for p in (_HERE.parent / "catalog", _HERE / "bundled_catalog") if p.is_dir()),
+    _HERE.parent / "catalog",
+)
 SEVERITIES = ("fatal", "error", "warn", "info")
 # libyaml's parser when present; the base loader leaves every scalar a string (the catalog
 # holds only strings), which skips the implicit-type resolver, the slowest part of loading.
