@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 COGS = ("cogs.lookup", "cogs.help_channels", "cogs.moderation")
 # Tasks discord.py names when it runs a command, a component callback or an event handler.
 IN_FLIGHT = ("CommandTree-invoker", "discord-ui-", "discord.py: on_message")
+DYNAMIC_ITEMS = (VoteButton, VoteSelect, PickSelect)
 DRAIN_SECONDS = 8.0  # then close anyway, inside the 10 s a service manager waits
 
 
@@ -81,7 +82,7 @@ class HelpdeskBot(commands.Bot):
             self.settings.database_path, retention_days=self.settings.retention_days
         )
         self.helpdesk = Helpdesk(matcher, store)
-        self.add_dynamic_items(VoteButton, VoteSelect, PickSelect)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for cog in COGS:
             await self.load_extension(cog)
         if self.settings.dev_guild_id is not None:
@@ -94,6 +95,17 @@ class HelpdeskBot(commands.Bot):
             len(matcher.entries),
             self.settings.database_path,
         )
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A component no template knows (old or forged) still gets an answer, not a failure."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not any(i.__discord_ui_compiled_template__.fullmatch(custom_id) for i in DYNAMIC_ITEMS):
+            log.warning("unknown component %r from user %s", custom_id[:100], interaction.user.id)
+            await interaction.response.send_message(
+                "This button is no longer in use.", ephemeral=True
+            )
 
     async def on_ready(self) -> None:
         log.info(

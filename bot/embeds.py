@@ -117,7 +117,7 @@ def fit(embed: discord.Embed, entry_id: str) -> discord.Embed:
     return embed
 
 
-def not_found_embed(query: str) -> discord.Embed:
+def not_found_embed(query: str, truncated: bool = False) -> discord.Embed:
     """Nothing plausible: say so, show how to search, and that moderators will see it."""
     shown = quote_user_text(query, 150) or "(empty)"
     return discord.Embed(
@@ -126,14 +126,19 @@ def not_found_embed(query: str) -> discord.Embed:
             f"Nothing in the catalog fits “{shown}”.\n\n"
             "Try the **code** from the dialog (`auth:73`, `error 2026`, `accesspoint:39`) or paste"
             " the dialog's **exact text**.\nModerators review questions that found no answer to"
-            " grow the catalog."
+            " grow the catalog." + (f"\n\n{CUT_NOTE}" if truncated else "")
         ),
         colour=0x95A5A6,
     )
 
 
-def header_for(confident: bool, ambiguous: bool, others: int) -> str:
-    """A line above an answer that was not a sure match."""
+CUT_NOTE = "*Only the first 4,000 characters of your text were searched.*"
+
+
+def header_for(confident: bool, ambiguous: bool, others: int, truncated: bool = False) -> str:
+    """A line above an answer that was not a sure match (or came from a cut paste)."""
+    if truncated:
+        return "\n".join(filter(None, [header_for(confident, ambiguous, others), CUT_NOTE]))
     if ambiguous:
         return (
             f"**{others + 1} errors show this message.** This is the most common one; pick"

@@ -146,10 +146,10 @@ class Helpdesk:
         """The embed and components for a lookup result, of whatever confidence."""
         best = result.best
         if best is None:
-            return Reply(not_found_embed(result.query), None, None)
+            return Reply(not_found_embed(result.query, result.truncated), None, None)
         # A sure answer stands alone; otherwise the others are one click away.
         others = [] if result.confident else [m.entry for m in result.matches[1:]]
-        header = header_for(result.confident, result.ambiguous, len(others))
+        header = header_for(result.confident, result.ambiguous, len(others), result.truncated)
         return await self.reply_for_entry(best.entry, others, header)
 
     async def reply_for_entry(
@@ -244,12 +244,11 @@ class Helpdesk:
             self.refresher.schedule(message.id, lambda: self._refresh(message, entry))
 
     async def _refresh(self, message: discord.Message, entry: Entry) -> None:
-        embed = message.embeds[0] if message.embeds else None
-        header = ""
-        if embed is not None and embed.description and embed.description.startswith("**"):
-            header = embed.description.split("\n", 1)[0]
-        votes = await self.step_votes(entry.id)
-        await message.edit(embed=answer_embed(entry, votes, header))
+        """Re-render the answer with fresh vote counts; its header stays as posted."""
+        fresh = answer_embed(entry, await self.step_votes(entry.id))
+        if message.embeds:
+            fresh.description = message.embeds[0].description
+        await message.edit(embed=fresh)
 
     async def pick(self, interaction: discord.Interaction, entry_id: str) -> None:
         """'Did you mean…' chosen: post that entry's answer (privately if the list was)."""

@@ -15,6 +15,10 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BATCH_MAX = 500  # writes committed together; one commit serves every vote in the batch
+QUEUE_MAX = 10_000  # writes held in memory while the database refuses them
+BUSY_MS = 1000  # SQLite's own wait for a lock, before our back-off takes over
+RETRY_FIRST, RETRY_MAX = 0.1, 5.0
+CLOSE_TIMEOUT = 5.0
 
 
 class StoreError(Exception):
@@ -54,11 +58,20 @@ class Unmatched:
 class Store:
     """SQLite through one aiosqlite connection; writes are batched and awaited until committed."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, retention_days: int) -> None:
-        self.db = db
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        path: Path,
+        retention_days: int,
+    ) -> None:
+        self.db = db  # the one writer
+        self.reader = reader  # reads never wait behind a write being retried
         self.path = path
         self.retention_days = retention_days
-        self._queue: asyncio.Queue[tuple[str, tuple, asyncio.Future]] = asyncio.Queue()
+        self.failing: str | None = None  # the error while the database refuses writes
+        self._queue: asyncio.Queue[tuple[str, tuple, asyncio.Future]] = asyncio.Queue(QUEUE_MAX)
+        self._in_flight = 0
         self._writer = asyncio.create_task(self._write_loop(), name="store-writer")
 
     @classmethod
@@ -69,42 +82,88 @@ class Store:
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
         await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
+        await db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         await _migrate(db)
-        store = cls(db, path, retention_days)
+        reader = await aiosqlite.connect(path)
+        await reader.execute("PRAGMA query_only=ON")
+        store = cls(db, reader, path, retention_days)
         await store.purge()
         return store
 
-    async def close(self) -> None:
-        """Finish queued writes, then close."""
-        await self._queue.join()
+    @property
+    def queued(self) -> int:
+        """Writes accepted but not yet committed."""
+        return self._queue.qsize() + self._in_flight
+
+    async def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Finish queued writes (waiting at most `timeout` for a failing database), then close."""
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout)
+        except TimeoutError:
+            log.error("store: closing with %d writes NOT saved: %s", self.queued, self.failing)
         self._writer.cancel()
+        await self.reader.close()
         await self.db.close()
 
     async def _write(self, sql: str, params: tuple) -> None:
+        """Queue one write and wait until it is committed (or fails for good)."""
         future = asyncio.get_running_loop().create_future()
-        await self._queue.put((sql, params, future))
+        try:
+            self._queue.put_nowait((sql, params, future))
+        except asyncio.QueueFull:
+            log.error(
+                "store: %d writes waiting; refusing more until the database recovers", QUEUE_MAX
+            )
+            raise StoreError("too many writes waiting for the database") from None
         await future
+
+    async def ping(self) -> None:
+        """A write round trip: proves the database takes writes now."""
+        await self._write("UPDATE schema_migrations SET name = name WHERE 0", ())
 
     async def _write_loop(self) -> None:
         while True:
             batch = [await self._queue.get()]
             while len(batch) < BATCH_MAX and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            self._in_flight = len(batch)
             try:
-                await self._commit(batch)
-            except (sqlite3.Error, ValueError) as exc:
-                log.error("store: %d writes failed: %s", len(batch), exc)
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_exception(StoreError(str(exc)))
-            else:
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+                await self._save(batch)
             finally:
+                self._in_flight = 0
                 for _ in batch:
                     self._queue.task_done()
+
+    async def _save(self, batch: list[tuple[str, tuple, asyncio.Future]]) -> None:
+        """Commit a batch; wait out a locked, read-only or full database; isolate bad rows."""
+        delay = RETRY_FIRST
+        while True:
+            try:
+                await self._commit(batch)
+            except sqlite3.OperationalError as exc:
+                if self.failing is None:
+                    log.error(
+                        "store: database refuses writes (%s); %d writes wait in memory",
+                        exc,
+                        self.queued,
+                    )
+                self.failing = str(exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
+                continue
+            except sqlite3.Error as exc:  # bad data: retrying cannot help
+                if len(batch) > 1:
+                    for item in batch:
+                        await self._save([item])
+                    return
+                log.error("store: write rejected: %s", exc)
+                _settle(batch, StoreError(str(exc)))
+                return
+            if self.failing is not None:
+                log.warning("store: database takes writes again")
+                self.failing = None
+            _settle(batch, None)
+            return
 
     async def _commit(self, batch: list[tuple[str, tuple, asyncio.Future]]) -> None:
         await self.db.execute("BEGIN IMMEDIATE")
@@ -118,7 +177,8 @@ class Store:
                 i = j
             await self.db.commit()
         except BaseException:
-            await self.db.rollback()
+            if self.db.in_transaction:
+                await self.db.rollback()
             raise
 
     async def add_lookup(
@@ -145,7 +205,7 @@ class Store:
         )
 
     async def answer(self, message_id: int) -> Answer | None:
-        async with self.db.execute(
+        async with self.reader.execute(
             "SELECT message_id, entry_id, guild_id, channel_id FROM answers WHERE message_id = ?",
             (message_id,),
         ) as cur:
@@ -163,7 +223,7 @@ class Store:
 
     async def step_votes(self, entry_id: str) -> dict[int | None, int]:
         """All-time votes per step of one entry (None: none of the steps worked)."""
-        async with self.db.execute(
+        async with self.reader.execute(
             "SELECT v.step, COUNT(*) FROM votes v JOIN answers a USING (message_id)"
             " WHERE a.entry_id = ? GROUP BY v.step",
             (entry_id,),
@@ -189,14 +249,14 @@ class Store:
             " WHERE v.voted_at >= ?" + only.replace("entry_id", "a.entry_id"),
             (since, *extra),
         )
-        async with self.db.execute(
+        async with self.reader.execute(
             "SELECT entry_id, COUNT(*) AS n FROM lookups WHERE created_at >= ?"
             " AND entry_id IS NOT NULL" + only + " GROUP BY entry_id ORDER BY n DESC, entry_id"
             " LIMIT ?",
             (since, *extra, top),
         ) as cur:
             stats.top = [(e, n) for e, n in await cur.fetchall()]
-        async with self.db.execute(
+        async with self.reader.execute(
             "SELECT a.entry_id, v.step, COUNT(*) FROM votes v JOIN answers a USING (message_id)"
             " WHERE v.voted_at >= ?"
             + only.replace("entry_id", "a.entry_id")
@@ -211,13 +271,13 @@ class Store:
         self, since: float, limit: int = 10
     ) -> tuple[list[Unmatched], list[Unmatched]]:
         """The most recent and the most frequent questions nothing matched."""
-        async with self.db.execute(
+        async with self.reader.execute(
             "SELECT query, 1, created_at FROM lookups WHERE entry_id IS NULL AND query IS NOT NULL"
             " AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
             (since, limit),
         ) as cur:
             recent = [Unmatched(*row) for row in await cur.fetchall()]
-        async with self.db.execute(
+        async with self.reader.execute(
             "SELECT lower(trim(query)) AS q, COUNT(*) AS n, MAX(created_at) FROM lookups"
             " WHERE entry_id IS NULL AND query IS NOT NULL AND created_at >= ?"
             " GROUP BY q ORDER BY n DESC, MAX(created_at) DESC LIMIT ?",
@@ -234,8 +294,18 @@ class Store:
         )
 
     async def _one(self, sql: str, params: tuple) -> tuple:
-        async with self.db.execute(sql, params) as cur:
+        async with self.reader.execute(sql, params) as cur:
             return await cur.fetchone()
+
+
+def _settle(batch: list[tuple[str, tuple, asyncio.Future]], error: Exception | None) -> None:
+    for *_, future in batch:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
 
 
 async def _migrate(db: aiosqlite.Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -43,6 +44,17 @@ async def bot(fake: FakeDiscord, tmp_path: Path):
 def votes(db: Path) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT message_id, user_id, step FROM votes").fetchall()
+
+
+async def wait_for_rows(db: Path, sql: str, n: int, timeout: float = 5.0) -> None:
+    """Lookups are written just after the answer is sent: wait until they are."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        with sqlite3.connect(db) as conn:
+            if conn.execute(sql).fetchone()[0] >= n:
+                return
+        assert asyncio.get_running_loop().time() < deadline, f"fewer than {n} rows: {sql}"
+        await asyncio.sleep(0.05)
 
 
 async def test_slash_command_answers_with_the_entry(fake, bot):
@@ -161,8 +173,9 @@ async def test_fix_stats_for_moderators_only(fake, bot):
     assert "Step 4: 0 (0%)" in str(one.embeds[0])
 
 
-async def test_unmatched_lists_questions_nothing_matched(fake, bot):
+async def test_unmatched_lists_questions_nothing_matched(fake, bot, tmp_path):
     await fake.slash_command("spotify-error", {"query": "my cat sat on the keyboard"})
+    await wait_for_rows(tmp_path / "db.sqlite3", "SELECT COUNT(*) FROM lookups", 1)
     mod = fake.make_user("mod2", roles=["Moderator"])
     report = await fake.slash_command("unmatched", user=mod)
     assert "my cat sat on the keyboard" in str(report.embeds[0])
