@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from bot import __version__, cli, runner
+from bot import __version__, cli, dbtools, runner
 from bot.catalog import CatalogError
 
 
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     cli.add_commands(sub)
     runner.add_commands(sub)
+    dbtools.add_commands(sub)
     return parser
 
 

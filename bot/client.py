@@ -9,8 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import load_catalog
+from bot.catalog import CatalogError, load_catalog
 from bot.components import PickSelect, VoteButton, VoteSelect, refuse_while_draining
+from bot.health import HealthServer
 from bot.helpdesk import Helpdesk
 from bot.matcher import Matcher
 from bot.settings import Settings
@@ -72,6 +73,7 @@ class HelpdeskBot(commands.Bot):
         )
         self.settings = settings
         self.draining = False
+        self.health: HealthServer | None = None
         self._shutdown: asyncio.Future | None = None
         self.message_content = message_content and bool(settings.help_channel_ids)
         self.helpdesk: Helpdesk
@@ -82,6 +84,9 @@ class HelpdeskBot(commands.Bot):
             self.settings.database_path, retention_days=self.settings.retention_days
         )
         self.helpdesk = Helpdesk(matcher, store)
+        if self.settings.health_port is not None:
+            self.health = HealthServer(self, self.settings.health_host, self.settings.health_port)
+            await self.health.start()
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for cog in COGS:
             await self.load_extension(cog)
@@ -95,6 +100,14 @@ class HelpdeskBot(commands.Bot):
             len(matcher.entries),
             self.settings.database_path,
         )
+
+    async def reload_catalog(self) -> str:
+        """Swap in a freshly loaded catalog; a broken one is refused and the old one serves."""
+        try:
+            return await self.helpdesk.reload(self.settings.catalog_path)
+        except CatalogError as exc:
+            log.error("catalog reload refused, the old catalog keeps serving: %s", exc)
+            return f"Catalog reload refused; the old catalog keeps serving.\n{exc}"
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A component no template knows (old or forged) still gets an answer, not a failure."""
@@ -126,6 +139,8 @@ class HelpdeskBot(commands.Bot):
         log.info("shutting down: finishing in-flight interactions")
         await self._drain()
         await super().close()
+        if self.health is not None:
+            await self.health.close()
         helpdesk = getattr(self, "helpdesk", None)
         if helpdesk is not None:
             await helpdesk.refresher.close()

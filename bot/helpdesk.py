@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import discord
 
-from bot.catalog import Entry
+from bot.catalog import Entry, load_catalog
 from bot.components import answer_view
 from bot.embeds import answer_embed, header_for, not_found_embed
 from bot.matcher import Matcher, Result
-from bot.store import Answer, Store, StoreError
+from bot.metrics import Metrics
+from bot.store import Answer, Store
 
 log = logging.getLogger(__name__)
 
 NONE = discord.AllowedMentions.none()
-VOTE_SAVE_TIMEOUT = 2.5  # inside Discord's 3-second window for the acknowledgement
+DEFER_AFTER = 2.0  # a vote not saved by then is deferred: Discord wants an answer within 3 s
+VOTE_WAIT = 10.0  # then the user hears it is queued, not saved
+QUEUED = (
+    "The database is busy: your vote is queued and will be saved when it recovers."
+    " It is not saved yet."
+)
+NOT_SAVED = "Sorry, your vote could not be saved right now. Please try again in a minute."
 REFRESH_INTERVAL = 5.0
 ANSWERS_CACHED = 10_000  # at most one edit of an answer's vote counts per this many seconds
 
@@ -74,6 +83,7 @@ class Helpdesk:
         self.matcher = matcher
         self.store = store
         self.refresher = Refresher(refresh_interval)
+        self.metrics = Metrics()
         self._votes: dict[str, dict[int | None, int]] = {}  # per entry; dropped on each vote
         self._answers: OrderedDict[int, Answer] = OrderedDict()  # recent answers, for votes
 
@@ -84,9 +94,22 @@ class Helpdesk:
             votes = self._votes[entry_id] = await self.store.step_votes(entry_id)
         return votes
 
+    async def reload(self, path: Path | None) -> str:
+        """Load and index the catalog again; on any problem the old one keeps serving."""
+        matcher = await asyncio.to_thread(lambda: Matcher(load_catalog(path)))
+        old = len(self.matcher.entries)
+        self.matcher = matcher
+        self._votes.clear()
+        log.info("catalog reloaded: %d entries (was %d)", len(matcher.entries), old)
+        return f"Catalog reloaded: {len(matcher.entries)} entries (was {old})."
+
     def match(self, query: str, source: str) -> Result:
         """Match a question (the text itself is logged only at DEBUG)."""
+        started = time.perf_counter()
         result = self.matcher.match(query)
+        self.metrics.match_seconds.observe(time.perf_counter() - started)
+        outcome = "none" if result.best is None else "sure" if result.confident else "unsure"
+        self.metrics.lookups.inc(outcome)
         log.debug("match source=%s query=%r", source, result.query)
         return result
 
@@ -116,6 +139,7 @@ class Helpdesk:
         if message_id is not None and entry is not None:
             answer = Answer(message_id, entry.id, guild_id, channel_id)
             self._remember(answer)
+            self.metrics.answers.inc(source)
             await self.store.add_answer(answer)
         log.info(
             "answer source=%s entry=%s score=%.1f confident=%s ambiguous=%s message=%s guild=%s"
@@ -215,19 +239,27 @@ class Helpdesk:
                 interaction.user.id,
                 problem,
             )
+            self.metrics.votes.inc("refused")
             await interaction.response.send_message(problem, ephemeral=True)
             return
-        try:
-            await asyncio.wait_for(
-                self.store.vote(message.id, interaction.user.id, step), VOTE_SAVE_TIMEOUT
+        saving = asyncio.ensure_future(self.store.vote(message.id, interaction.user.id, step))
+        done, _ = await asyncio.wait({saving}, timeout=DEFER_AFTER)
+        if not done:  # a slow database: keep the interaction alive past Discord's 3 s
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            done, _ = await asyncio.wait({saving}, timeout=VOTE_WAIT)
+        if not done or saving.exception() is not None:
+            queued = not done
+            log.error(
+                "vote %s message=%s entry=%s step=%s",
+                "queued, not yet saved" if queued else "not saved",
+                message.id,
+                entry_id,
+                step,
             )
-        except (StoreError, TimeoutError):
-            log.error("vote not saved message=%s entry=%s step=%s", message.id, entry_id, step)
-            await interaction.response.send_message(
-                "Sorry, your vote could not be saved right now. Please try again in a minute.",
-                ephemeral=True,
-            )
+            self.metrics.votes.inc("queued" if queued else "failed")
+            await self._tell(interaction, QUEUED if queued else NOT_SAVED)
             return
+        self.metrics.votes.inc("saved")
         log.info(
             "vote message=%s entry=%s step=%s user=%s",
             message.id,
@@ -235,13 +267,21 @@ class Helpdesk:
             step,
             interaction.user.id,
         )
+        self._votes.pop(entry_id, None)
         what = f"step {step} worked" if step is not None else "none of the steps worked"
-        await interaction.response.send_message(
-            f"Saved: {what} for you. Thanks! Click another one to change your vote.",
-            ephemeral=True,
+        await self._tell(
+            interaction, f"Saved: {what} for you. Thanks! Click another one to change your vote."
         )
         if not message.flags.ephemeral:
             self.refresher.schedule(message.id, lambda: self._refresh(message, entry))
+
+    @staticmethod
+    async def _tell(interaction: discord.Interaction, text: str) -> None:
+        """A private note, as the response or (after a defer) as a follow-up."""
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
 
     async def _refresh(self, message: discord.Message, entry: Entry) -> None:
         """Re-render the answer with fresh vote counts; its header stays as posted."""

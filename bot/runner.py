@@ -32,6 +32,9 @@ async def _serve(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda b=bot: asyncio.ensure_future(b.close()))
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda b=bot: asyncio.ensure_future(b.reload_catalog())
+        )
         try:
             async with bot:
                 await bot.start(settings.token)

@@ -31,6 +31,8 @@ class Settings:
     answer_cooldown: float = 300.0  # same error, same thread: answer once in this many seconds
     user_cooldown: float = 30.0
     channel_rate: int = 6  # unasked answers per channel per minute
+    health_port: int | None = None
+    health_host: str = "127.0.0.1"
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -77,6 +79,13 @@ def _database_path(raw: str) -> Path:
     return Path(raw.removeprefix("sqlite:///"))
 
 
+def database_path(env: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> Path:
+    """Only DATABASE_URL, for the database tools that need no token."""
+    values = read_env_file(env_file) if env_file is not None else {}
+    values.update(os.environ if env is None else env)
+    return _database_path(values.get("DATABASE_URL", "sqlite:///data/helpdesk.sqlite3"))
+
+
 def load_settings(
     env: dict[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -100,6 +109,7 @@ def load_settings(
         raise SettingsError("LOG_FORMAT: must be text or json")
     dev_guild = get("DEV_GUILD_ID", "").strip()
     catalog = get("CATALOG_PATH", "").strip()
+    health = get("HEALTH_PORT", "").strip()
     return Settings(
         token=token,
         database_path=_database_path(get("DATABASE_URL", "sqlite:///data/helpdesk.sqlite3")),
@@ -113,4 +123,6 @@ def load_settings(
         answer_cooldown=float(_number("ANSWER_COOLDOWN", get("ANSWER_COOLDOWN", "300"), float)),
         user_cooldown=float(_number("USER_COOLDOWN", get("USER_COOLDOWN", "30"), float)),
         channel_rate=int(_number("CHANNEL_RATE", get("CHANNEL_RATE", "6"))),
+        health_port=int(_number("HEALTH_PORT", health)) if health else None,
+        health_host=get("HEALTH_HOST", "127.0.0.1").strip() or "127.0.0.1",
     )

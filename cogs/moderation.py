@@ -169,6 +169,20 @@ class Moderation(commands.Cog):
             embed.add_field(name=name, value=chunks(lines)[0], inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
+    catalog = app_commands.Group(
+        name="catalog",
+        description="The error catalog (moderators)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_messages=True),
+    )
+
+    @catalog.command(name="reload", description="Load the catalog files again, without a restart")
+    @moderators_only()
+    async def catalog_reload(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await self.bot.reload_catalog()
+        await interaction.followup.send(shorten(text, 2000), ephemeral=True)
+
 
 async def setup(bot: HelpdeskBot) -> None:
     await bot.add_cog(Moderation(bot))
