@@ -99,21 +99,25 @@ def answer_embed(
     embed.add_field(
         name="Platforms", value=shorten(", ".join(entry.platforms), FIELD_MAX), inline=True
     )
-    embed.set_footer(text=f"Source: {entry.source} · Click the step that fixed it")
+    embed.set_footer(text=shorten(f"Source: {entry.source} · Click the step that fixed it", 300))
     return fit(embed, entry.id)
 
 
 def fit(embed: discord.Embed, entry_id: str) -> discord.Embed:
     """Drop trailing fields, with a marker, until the embed fits Discord's per-message limits."""
+    notice = shorten(
+        f"This entry is longer than one message: see `{entry_id}` in the catalog.", FIELD_MAX
+    )
+    budget = TOTAL_MAX - len(MORE) - len(notice)
     dropped = False
-    while len(embed.fields) > FIELDS_MAX - 1 or total_length(embed) > TOTAL_MAX - 120:
+    while embed.fields and (len(embed.fields) > FIELDS_MAX - 1 or total_length(embed) > budget):
         embed.remove_field(len(embed.fields) - 1)
         dropped = True
+    if total_length(embed) > budget and embed.description:  # even without fields: shorten it
+        spare = budget - (total_length(embed) - len(embed.description))
+        embed.description = shorten(embed.description, max(spare, len(MORE) + 1))
     if dropped:
-        embed.add_field(
-            name=MORE,
-            value=f"This entry is longer than one message: see `{entry_id}` in the catalog.",
-        )
+        embed.add_field(name=MORE, value=notice)
     return embed
 
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import discord
 
@@ -31,7 +32,9 @@ QUEUED = (
 )
 NOT_SAVED = "Sorry, your vote could not be saved right now. Please try again in a minute."
 REFRESH_INTERVAL = 5.0
-ANSWERS_CACHED = 10_000  # at most one edit of an answer's vote counts per this many seconds
+ANSWERS_CACHED = 10_000
+RETRY_DELAYS = (0.5, 1.0, 2.0)  # after a 5xx from Discord
+T = TypeVar("T")  # at most one edit of an answer's vote counts per this many seconds
 
 
 @dataclass(slots=True)
@@ -196,10 +199,14 @@ class Helpdesk:
         if reply.view is not None:
             kwargs["view"] = reply.view
         if interaction.response.is_done():
-            message = await interaction.followup.send(wait=True, **kwargs)
+            message = await retrying(
+                "follow-up", lambda: interaction.followup.send(wait=True, **kwargs)
+            )
             message_id = message.id
         else:
-            callback = await interaction.response.send_message(**kwargs)
+            callback = await retrying(
+                "interaction answer", lambda: interaction.response.send_message(**kwargs)
+            )
             message_id = callback.message_id
         # Recorded after answering: the user waits for Discord, not for the database.
         await self.answered(
@@ -306,6 +313,28 @@ class Helpdesk:
             source="pick",
             result=self.match(entry.id, "pick"),
         )
+
+
+async def retrying(what: str, send: Callable[[], Awaitable[T]]) -> T:
+    """Send, retrying Discord's 5xx answers with back-off (discord.py itself gives up on 503)."""
+    for attempt, delay in enumerate((*RETRY_DELAYS, None), 1):
+        try:
+            return await send()
+        except discord.DiscordServerError as exc:
+            if delay is None:
+                log.error(
+                    "%s: Discord failed %d times (%s %s); giving up",
+                    what,
+                    attempt,
+                    exc.status,
+                    exc.text[:100],
+                )
+                raise
+            log.warning(
+                "%s: Discord answered %s; retry %d in %.1f s", what, exc.status, attempt, delay
+            )
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def _posted_by_us(interaction: discord.Interaction) -> bool:

@@ -151,7 +151,7 @@ class Store:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
                 continue
-            except sqlite3.Error as exc:  # bad data: retrying cannot help
+            except Exception as exc:  # bad data (or a bug): retrying cannot help, others must go on
                 if len(batch) > 1:
                     for item in batch:
                         await self._save([item])
@@ -192,9 +192,19 @@ class Store:
         channel_id: int | None,
     ) -> None:
         await self._write(
-            "INSERT INTO lookups (created_at, source, query, entry_id, score, confident,"
-            " guild_id, channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), source, query, entry_id, score, int(confident), guild_id, channel_id),
+            "INSERT INTO lookups (created_at, source, query, query_key, entry_id, score,"
+            " confident, guild_id, channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                time.time(),
+                source,
+                query,
+                " ".join(query.casefold().split()),
+                entry_id,
+                score,
+                int(confident),
+                guild_id,
+                channel_id,
+            ),
         )
 
     async def add_answer(self, answer: Answer) -> None:
@@ -278,9 +288,10 @@ class Store:
         ) as cur:
             recent = [Unmatched(*row) for row in await cur.fetchall()]
         async with self.reader.execute(
-            "SELECT lower(trim(query)) AS q, COUNT(*) AS n, MAX(created_at) FROM lookups"
+            # SQLite takes the bare `query` from the row of MAX(created_at): the latest wording.
+            "SELECT query, COUNT(*) AS n, MAX(created_at) FROM lookups"
             " WHERE entry_id IS NULL AND query IS NOT NULL AND created_at >= ?"
-            " GROUP BY q ORDER BY n DESC, MAX(created_at) DESC LIMIT ?",
+            " GROUP BY query_key ORDER BY n DESC, MAX(created_at) DESC LIMIT ?",
             (since, limit),
         ) as cur:
             frequent = [Unmatched(*row) for row in await cur.fetchall()]
@@ -290,7 +301,9 @@ class Store:
         """Forget query texts older than the retention limit (the counts stay)."""
         cutoff = time.time() - self.retention_days * 86400
         await self._write(
-            "UPDATE lookups SET query = NULL WHERE created_at < ? AND query IS NOT NULL", (cutoff,)
+            "UPDATE lookups SET query = NULL, query_key = NULL WHERE created_at < ?"
+            " AND query IS NOT NULL",
+            (cutoff,),
         )
 
     async def _one(self, sql: str, params: tuple) -> tuple:

@@ -10,7 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.client import HelpdeskBot
-from bot.helpdesk import NONE
+from bot.helpdesk import NONE, retrying
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,11 @@ class HelpChannels(commands.Cog):
             return
         self._remember(message.channel.id, message.author.id, best.entry.id, now)
         reply = await helpdesk.reply_for(result)
-        sent = await message.reply(
-            embed=reply.embed, view=reply.view, mention_author=False, allowed_mentions=NONE
+        sent = await retrying(
+            "help-channel answer",
+            lambda: message.reply(
+                embed=reply.embed, view=reply.view, mention_author=False, allowed_mentions=NONE
+            ),
         )
         await helpdesk.answered(
             result,

@@ -1,4 +1,4 @@
-"""Shared fixtures for the catalog and CLI tests."""
+"""Shared fixtures: one matcher, the CLI runner, the fake Discord and the bot against it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 from bot.catalog import load_catalog
 from bot.matcher import Matcher
+from tests.fakediscord import FakeDiscord, start_bot
+from tests.support import TOKEN, bot_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,3 +37,19 @@ def run_bot():
         )
 
     return run
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord() as server:
+        yield server
+    server.assert_valid()  # every request the bot sent satisfied Discord's schema and limits
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, tmp_path: Path):
+    proc = await start_bot(fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"),
+                           log_dir=tmp_path)
+    yield proc
+    await proc.stop()
+    assert TOKEN not in proc.log_text()

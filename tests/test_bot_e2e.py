@@ -2,59 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from pathlib import Path
-
-import pytest
-
-from tests.fakediscord import FakeDiscord, start_bot, validate_command_definitions
-
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
-
-
-def bot_env(fake: FakeDiscord, db: Path, **extra: str) -> dict[str, str]:
-    env = {
-        "DISCORD_TOKEN": TOKEN,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "HELP_CHANNEL_IDS": f"{fake.channel_id('help')},{fake.channel_id('support-forum')}",
-        "DEV_GUILD_ID": str(fake.guild.id),
-        "LOG_LEVEL": "DEBUG",
-    }
-    env.update(extra)
-    return env
-
-
-@pytest.fixture
-async def fake():
-    async with FakeDiscord() as server:
-        yield server
-    server.assert_valid()  # every request the bot sent satisfied Discord's schema and limits
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord, tmp_path: Path):
-    proc = await start_bot(fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"),
-                           log_dir=tmp_path)
-    yield proc
-    await proc.stop()
-    assert TOKEN not in proc.log_text()
-
-
-def votes(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT message_id, user_id, step FROM votes").fetchall()
-
-
-async def wait_for_rows(db: Path, sql: str, n: int, timeout: float = 5.0) -> None:
-    """Lookups are written just after the answer is sent: wait until they are."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        with sqlite3.connect(db) as conn:
-            if conn.execute(sql).fetchone()[0] >= n:
-                return
-        assert asyncio.get_running_loop().time() < deadline, f"fewer than {n} rows: {sql}"
-        await asyncio.sleep(0.05)
+from tests.fakediscord import start_bot, validate_command_definitions
+from tests.support import bot_env, votes, wait_for_rows
 
 
 async def test_slash_command_answers_with_the_entry(fake, bot):

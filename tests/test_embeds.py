@@ -241,11 +241,6 @@ def test_huge_entry_fits_and_marks_every_cut():
     assert "longer than one message" in values[-1] and "big:1" in values[-1]
 
 
-@pytest.mark.xfail(
-    reason="fit() reserves 120 chars for its notice, which is 61 + len(entry id) chars",
-    raises=AssertionError,
-    strict=True,
-)
 def test_entry_with_the_longest_id_buttons_accept_fits():
     """An 80-character id (the longest VoteButton parses) never pushes an answer past 6,000."""
     entry_id = "desktop_login_accounts." + "x" * 57
@@ -262,11 +257,6 @@ def test_entry_with_the_longest_id_buttons_accept_fits():
     assert over == []
 
 
-@pytest.mark.xfail(
-    reason="fit() loops forever when title+description+footer alone exceed 5,880 chars",
-    raises=TimeoutError,
-    strict=True,
-)
 def test_answer_with_long_source_and_messages_returns():
     """An entry whose messages and source URL are long still gets an answer (no hang)."""
 

@@ -9,11 +9,8 @@ import sqlite3
 import time
 from typing import Any
 
-from tests import test_bot_e2e as e2e
 from tests.fakediscord import FakeDiscord, InteractionResult, start_bot
-from tests.test_bot_e2e import TOKEN, bot_env, votes
-
-fake, bot = e2e.fake, e2e.bot  # the e2e fixtures: a started fake Discord, the bot against it
+from tests.support import TOKEN, bot_env, votes
 
 PINGS = "@everyone @here <@123456789012345678> <@&123456789012345678> <#123456789012345678>"
 RAW_PINGS = ("@everyone", "@here", "<@1", "<@&1")

@@ -162,11 +162,6 @@ def test_missing_env_file_is_fine(tmp_path: Path):
     assert _load(tmp_path / "absent.env", DISCORD_TOKEN=TOKEN).token == TOKEN
 
 
-@pytest.mark.xfail(
-    reason="read_env_file decodes as utf-8, so a BOM becomes part of the first key",
-    raises=SettingsError,
-    strict=True,
-)
 def test_env_file_saved_with_a_bom_is_read(tmp_path: Path):
     """A .env saved by a Windows editor (UTF-8 with BOM) still provides DISCORD_TOKEN."""
     env_file = tmp_path / ".env"
@@ -215,11 +210,6 @@ def test_run_with_malformed_token_exits_2_without_echoing_it(tmp_path: Path):
     assert "not-a-token" not in proc.stderr + proc.stdout
 
 
-@pytest.mark.xfail(
-    reason="read_env_file lets UnicodeDecodeError escape instead of a SettingsError",
-    raises=AssertionError,
-    strict=True,
-)
 def test_run_with_non_utf8_env_file_exits_2_with_one_line(tmp_path: Path):
     """A .env saved as Windows-1252 (a 'café' comment) gives a one-line error, no traceback."""
     (tmp_path / ".env").write_bytes("# Réglages du café\nLOG_LEVEL=INFO\n".encode("cp1252"))

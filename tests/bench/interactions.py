@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.store import Store
 from tests.bench.matcher import DEV
 from tests.fakediscord import FakeDiscord, start_bot
-from tests.test_bot_e2e import TOKEN
+from tests.support import TOKEN
 
 
 async def phase(label: str, n: int, concurrency: int, act) -> dict[str, float]:
