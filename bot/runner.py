@@ -18,11 +18,14 @@ log = logging.getLogger(__name__)
 
 
 def _settings() -> Settings | None:
+    """Settings with logging set up from them, or None after saying what is wrong."""
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
+    logs.configure(settings.log_level, settings.log_format)
+    return settings
 
 
 async def _serve(settings: Settings) -> int:
@@ -58,7 +61,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings is None:
         return 2
-    logs.configure(settings.log_level, settings.log_format)
     if not settings.help_channel_ids:
         log.info("HELP_CHANNEL_IDS is empty: no unasked answers, so no message intents requested")
     return asyncio.run(_serve(settings))
@@ -80,10 +82,7 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings()
-    if settings is None:
-        return 2
-    logs.configure(settings.log_level, settings.log_format)
-    return asyncio.run(_sync(settings, args.guild))
+    return 2 if settings is None else asyncio.run(_sync(settings, args.guild))
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -8,6 +8,16 @@ from pathlib import Path
 
 from tests.fakediscord import FakeDiscord
 
+# The seven entries whose dialog says "A firewall may be blocking Spotify.", in catalog order.
+FIREWALL_IDS = [
+    "auth:3",
+    "accounts:103",
+    "session:103",
+    "desktop_login_accounts:5",
+    "accesspoint:17",
+    "accesspoint:39",
+    "error:30",
+]
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 

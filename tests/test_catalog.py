@@ -12,20 +12,12 @@ import pytest
 import yaml
 
 from bot.catalog import SEVERITIES, CatalogError, load_catalog
+from tests.support import FIREWALL_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS_DOC = ROOT.parent / "shared" / "docs" / "catalog-ids.md"
 FIREWALL = "A firewall may be blocking Spotify."
 FLUX = "The flux capacitor overheated unexpectedly."
-FIREWALL_IDS = [
-    "auth:3",
-    "accounts:103",
-    "session:103",
-    "desktop_login_accounts:5",
-    "accesspoint:17",
-    "accesspoint:39",
-    "error:30",
-]
 
 
 def _loose(text: str) -> str:

@@ -13,17 +13,9 @@ from hypothesis import strategies as st
 
 from bot.catalog import load_catalog
 from bot.text import MAX_QUERY_CHARS
+from tests.support import FIREWALL_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
-FIREWALL_IDS = [
-    "auth:3",
-    "accounts:103",
-    "session:103",
-    "desktop_login_accounts:5",
-    "accesspoint:17",
-    "accesspoint:39",
-    "error:30",
-]
 LONG_PASTE = "Spotify says error 2026 when it starts. " * 2600  # ~104,000 characters
 
 
