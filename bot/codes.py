@@ -82,6 +82,7 @@ class CodeIndex:
         self.numeric: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.symbols: dict[str, int] = {}
         self.numbers: list[set[int]] = []
+        self.by_number: dict[int, list[int]] = defaultdict(list)  # any namespace
         for idx, entry in enumerate(entries):
             nums: set[int] = set()
             for spelling in (entry.id, *entry.codes):
@@ -106,6 +107,8 @@ class CodeIndex:
                 for value in {n, abs(n)}:
                     if idx not in self.numeric[(ns, value)]:
                         self.numeric[(ns, value)].append(idx)
+                    if idx not in self.by_number[value]:
+                        self.by_number[value].append(idx)
                 nums.add(abs(n))
             if m["tail"]:
                 self._add_symbol(idx, m["tail"])

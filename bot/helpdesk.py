@@ -6,16 +6,15 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 import discord
 
 from bot.catalog import Entry, load_catalog
 from bot.components import answer_view
+from bot.delivery import REFRESH_INTERVAL, Refresher, retrying
 from bot.embeds import answer_embed, header_for, not_found_embed
 from bot.matcher import Matcher, Result
 from bot.metrics import Metrics
@@ -31,10 +30,7 @@ QUEUED = (
     " It is not saved yet."
 )
 NOT_SAVED = "Sorry, your vote could not be saved right now. Please try again in a minute."
-REFRESH_INTERVAL = 5.0
-ANSWERS_CACHED = 10_000
-RETRY_DELAYS = (0.5, 1.0, 2.0)  # after a 5xx from Discord
-T = TypeVar("T")  # at most one edit of an answer's vote counts per this many seconds
+ANSWERS_CACHED = 10_000  # recent answers kept in memory, so a vote needs no database read
 
 
 @dataclass(slots=True)
@@ -44,39 +40,6 @@ class Reply:
     embed: discord.Embed
     view: discord.ui.View | None
     entry: Entry | None
-
-
-class Refresher:
-    """Edits an answer's vote counts, coalescing bursts of votes into one edit per interval."""
-
-    def __init__(self, interval: float = REFRESH_INTERVAL) -> None:
-        self.interval = interval
-        self._running: dict[int, asyncio.Task] = {}
-        self._dirty: set[int] = set()
-
-    def schedule(self, key: int, edit: Callable[[], Awaitable[None]]) -> None:
-        if key in self._running:
-            self._dirty.add(key)
-            return
-        self._running[key] = asyncio.create_task(self._run(key, edit))
-
-    async def _run(self, key: int, edit: Callable[[], Awaitable[None]]) -> None:
-        try:
-            while True:
-                self._dirty.discard(key)
-                try:
-                    await edit()
-                except discord.HTTPException as exc:
-                    log.warning("refresh of answer %s failed: %s", key, exc)
-                await asyncio.sleep(self.interval)
-                if key not in self._dirty:
-                    return
-        finally:
-            self._running.pop(key, None)
-
-    async def close(self) -> None:
-        for task in list(self._running.values()):
-            task.cancel()
 
 
 class Helpdesk:
@@ -313,28 +276,6 @@ class Helpdesk:
             source="pick",
             result=self.match(entry.id, "pick"),
         )
-
-
-async def retrying(what: str, send: Callable[[], Awaitable[T]]) -> T:
-    """Send, retrying Discord's 5xx answers with back-off (discord.py itself gives up on 503)."""
-    for attempt, delay in enumerate((*RETRY_DELAYS, None), 1):
-        try:
-            return await send()
-        except discord.DiscordServerError as exc:
-            if delay is None:
-                log.error(
-                    "%s: Discord failed %d times (%s %s); giving up",
-                    what,
-                    attempt,
-                    exc.status,
-                    exc.text[:100],
-                )
-                raise
-            log.warning(
-                "%s: Discord answered %s; retry %d in %.1f s", what, exc.status, attempt, delay
-            )
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
 
 
 def _posted_by_us(interaction: discord.Interaction) -> bool:

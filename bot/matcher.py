@@ -175,10 +175,9 @@ class Matcher:
                 value = re.search(r"-?\d+$", hit.text)
                 if hit.entries or value is None:
                     continue
-                for (_, n), idxs in self.codes.numeric.items():
-                    if n == int(value[0]):
-                        for idx in idxs:
-                            offer(idx, 60, f"number {n} (as {self.entries[idx].id})")
+                n = int(value[0])
+                for idx in self.codes.by_number.get(abs(n), ()):
+                    offer(idx, 60, f"number {n} (as {self.entries[idx].id})")
         if len(named) == 1 and not (unknown and not specific):
             return next(iter(named)), named, unknown
         return None, named, unknown

@@ -10,7 +10,8 @@ import discord
 from discord.ext import commands
 
 from bot.client import HelpdeskBot
-from bot.helpdesk import NONE, retrying
+from bot.delivery import retrying
+from bot.helpdesk import NONE
 
 log = logging.getLogger(__name__)
 

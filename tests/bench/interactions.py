@@ -93,22 +93,36 @@ async def store_votes(n: int, concurrency: int) -> None:
               f" rows {count} (expected {n})")
 
 
-async def main_async(n: int, concurrency: int) -> None:
+def best(runs: list[dict]) -> dict:
+    """Per phase, the run with the highest throughput: a shared 2-core machine is noisy."""
+    return {k: max((r[k] for r in runs), key=lambda row: row["per_s"])
+            for k in ("lookups", "votes")}
+
+
+async def main_async(n: int, concurrency: int, rounds: int) -> None:
     queries = [c["query"] for c in json.loads(DEV.read_text())] if DEV.exists() else ["error 2026"]
+    ceilings, ours = [], []
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeDiscord(validate=False) as fake:
-            print(f"ceiling: discord.py answering a constant embed ({n} interactions, "
-                  f"{concurrency} in flight)")
-            ceiling = await run_bot(fake, [], {"PYTHONPATH": ".", "LOG_DIR": tmp},
-                                    "tests.bench.stub_bot:main", n, concurrency, queries, None)
-            db = Path(tmp) / "bench.sqlite3"
-            env = {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": f"sqlite:///{db}", "LOG_DIR": tmp,
-                   "LOG_LEVEL": "INFO"}
-            print("spotify-error-bot: real lookups, real votes in SQLite")
-            ours = await run_bot(fake, ["run"], env, None, n, concurrency, queries, db)
-        for key in ("lookups", "votes"):
-            share = ours[key]["per_s"] / ceiling[key]["per_s"]
-            print(f"  {key}: {share:.0%} of the ceiling's throughput")
+            for r in range(rounds):  # alternate, so drift on the machine hits both alike
+                print(f"round {r + 1}: ceiling, discord.py answering a constant embed"
+                      f" ({n} interactions, {concurrency} in flight)")
+                ceilings.append(await run_bot(
+                    fake, [], {"PYTHONPATH": ".", "LOG_DIR": tmp}, "tests.bench.stub_bot:main",
+                    n, concurrency, queries, None))
+                db = Path(tmp) / f"bench{r}.sqlite3"
+                env = {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": f"sqlite:///{db}",
+                       "LOG_DIR": tmp, "LOG_LEVEL": "INFO"}
+                print(f"round {r + 1}: spotify-error-bot, real lookups, real votes in SQLite")
+                ours.append(await run_bot(fake, ["run"], env, None, n, concurrency, queries, db))
+    top_ceiling, top_ours = best(ceilings), best(ours)
+    print(f"best of {rounds} rounds:")
+    for key in ("lookups", "votes"):
+        c, o = top_ceiling[key], top_ours[key]
+        print(f"  {key}: ours {o['per_s']:.0f}/s (p50 {o['p50_ms']:.0f} ms, p99 {o['p99_ms']:.0f}"
+              f" ms), ceiling {c['per_s']:.0f}/s (p50 {c['p50_ms']:.0f} ms, p99"
+              f" {c['p99_ms']:.0f} ms): {o['per_s'] / c['per_s']:.0%} of the ceiling")
+    print(f"  every vote stored once, changes not doubled: {all(r['vote_rows_ok'] for r in ours)}")
     print("store alone:")
     await store_votes(20_000, 500)
 
@@ -117,8 +131,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    asyncio.run(main_async(args.n, args.concurrency))
+    asyncio.run(main_async(args.n, args.concurrency, args.rounds))
 
 
 if __name__ == "__main__":
