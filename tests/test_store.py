@@ -300,3 +300,23 @@ async def test_opening_applies_the_retention(db_path: Path):
         assert _sql(db_path, "SELECT query FROM lookups") == [(None,)]
     finally:
         await store.close()
+
+
+async def _refusing_writes(store: Store, pragma: str, restore: str, db_path: Path) -> None:
+    """Votes made while the database refuses writes wait, unacknowledged, and land after."""
+    await _answer(store, 1, "auth:73")
+    await store.db.execute(pragma)
+    pending = [asyncio.ensure_future(store.vote(1, user, 1)) for user in range(5)]
+    await asyncio.sleep(0.5)
+    assert not any(p.done() for p in pending)  # nobody was told "saved"
+    assert store.failing is not None and store.queued == 5
+    assert _sql(db_path, "SELECT COUNT(*) FROM votes") == [(0,)]
+    await store.db.execute(restore)
+    await asyncio.wait_for(asyncio.gather(*pending), 10)
+    assert _sql(db_path, "SELECT COUNT(*) FROM votes") == [(5,)]
+    assert store.failing is None
+
+
+async def test_a_read_only_database_holds_votes_until_writable(store: Store, db_path: Path):
+    """SQLITE_READONLY on the writer is waited out, the same path as locked or full."""
+    await _refusing_writes(store, "PRAGMA query_only = ON", "PRAGMA query_only = OFF", db_path)

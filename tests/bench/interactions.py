@@ -103,13 +103,15 @@ async def main_async(n: int, concurrency: int, rounds: int) -> None:
     queries = [c["query"] for c in json.loads(DEV.read_text())] if DEV.exists() else ["error 2026"]
     ceilings, ours = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        async with FakeDiscord(validate=False) as fake:
-            for r in range(rounds):  # alternate, so drift on the machine hits both alike
+        for r in range(rounds):  # alternate, so drift on the machine hits both alike
+            # A fresh fake for every run: its own bookkeeping grows with each interaction.
+            async with FakeDiscord(validate=False) as fake:
                 print(f"round {r + 1}: ceiling, discord.py answering a constant embed"
                       f" ({n} interactions, {concurrency} in flight)")
                 ceilings.append(await run_bot(
                     fake, [], {"PYTHONPATH": ".", "LOG_DIR": tmp}, "tests.bench.stub_bot:main",
                     n, concurrency, queries, None))
+            async with FakeDiscord(validate=False) as fake:
                 db = Path(tmp) / f"bench{r}.sqlite3"
                 env = {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": f"sqlite:///{db}",
                        "LOG_DIR": tmp, "LOG_LEVEL": "INFO"}
