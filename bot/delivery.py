@@ -12,13 +12,17 @@ import discord
 log = logging.getLogger(__name__)
 
 REFRESH_INTERVAL = 5.0  # at most one edit of an answer's vote counts per this many seconds
-RETRY_DELAYS = (0.5, 1.0, 2.0)  # after a 5xx from Discord
+# After a 5xx from Discord. For channel messages only: discord.py's HTTP client retries 500,
+# 502 and 504 but gives up on 503; interaction answers (its webhook client) retry every 5xx.
+RETRY_DELAYS = (0.5, 1.0, 2.0)
 T = TypeVar("T")
 
 
-async def retrying(what: str, send: Callable[[], Awaitable[T]]) -> T:
+async def retrying(
+    what: str, send: Callable[[], Awaitable[T]], delays: tuple[float, ...] = RETRY_DELAYS
+) -> T:
     """Send, retrying Discord's 5xx answers with back-off (discord.py itself gives up on 503)."""
-    for attempt, delay in enumerate((*RETRY_DELAYS, None), 1):
+    for attempt, delay in enumerate((*delays, None), 1):
         try:
             return await send()
         except discord.DiscordServerError as exc:

@@ -14,7 +14,7 @@ import discord
 
 from bot.catalog import Entry, load_catalog
 from bot.components import answer_view
-from bot.delivery import REFRESH_INTERVAL, Refresher, retrying
+from bot.delivery import REFRESH_INTERVAL, Refresher
 from bot.embeds import answer_embed, header_for, not_found_embed
 from bot.matcher import Matcher, Result
 from bot.metrics import Metrics
@@ -162,14 +162,10 @@ class Helpdesk:
         if reply.view is not None:
             kwargs["view"] = reply.view
         if interaction.response.is_done():
-            message = await retrying(
-                "follow-up", lambda: interaction.followup.send(wait=True, **kwargs)
-            )
+            message = await interaction.followup.send(wait=True, **kwargs)
             message_id = message.id
         else:
-            callback = await retrying(
-                "interaction answer", lambda: interaction.response.send_message(**kwargs)
-            )
+            callback = await interaction.response.send_message(**kwargs)
             message_id = callback.message_id
         # Recorded after answering: the user waits for Discord, not for the database.
         await self.answered(

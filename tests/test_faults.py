@@ -57,6 +57,19 @@ async def test_rest_429_and_5xx_are_retried_and_the_answer_arrives(fake, tmp_pat
     await proc.stop()
 
 
+async def test_discord_failing_every_retry_is_logged_and_the_bot_goes_on(fake, tmp_path):
+    proc = await start_bot(fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"),
+                           log_dir=tmp_path)
+    help_id = fake.channel_id("help")
+    fake.fail_next("POST", r"/channels/\d+/messages", 503, count=4)  # the reply + 3 retries
+    await fake.dispatch_message(help_id, "Error code: accesspoint:39")
+    await asyncio.sleep(5)  # 0.5 + 1 + 2 s of back-off between the four tries
+    reply = await fake.post_message(help_id, "auth:73 again", author=fake.make_user("next"))
+    assert reply["embeds"][0]["title"].startswith("auth:73")
+    await proc.stop()
+    assert "help-channel answer: Discord failed 4 times (503" in proc.log_text()
+
+
 async def test_slow_database_defers_the_vote_and_saves_it(fake, tmp_path):
     db = tmp_path / "db.sqlite3"
     proc = await start_bot(fake, ["run"], env=bot_env(fake, db), log_dir=tmp_path)
