@@ -43,7 +43,8 @@ def format_result(result: Result, out: TextIO) -> None:
     elif not result.confident:
         out.write("Not sure. Best guess:\n\n")
     e = best.entry
-    wrap = textwrap.TextWrapper(width=88, subsequent_indent="     ")
+    bullet = textwrap.TextWrapper(width=88, subsequent_indent="    ")
+    numbered = textwrap.TextWrapper(width=88, subsequent_indent="       ")
     out.write(f"{e.id} — {e.title}\n")
     out.write(f"Severity: {e.severity}   Platforms: {', '.join(e.platforms)}\n")
     for message in e.messages:
@@ -52,10 +53,10 @@ def format_result(result: Result, out: TextIO) -> None:
         out.write("Cause chain: " + " → ".join(e.cause_chain) + "\n")
     out.write("\nCauses:\n")
     for cause in e.causes:
-        out.write(wrap.fill(f"  - {cause}") + "\n")
+        out.write(bullet.fill(f"  - {cause}") + "\n")
     out.write("\nSteps:\n")
     for n, step in enumerate(e.steps, 1):
-        out.write(wrap.fill(f"  {n:>2}. {step}") + "\n")
+        out.write(numbered.fill(f"  {n:>2}. {step}") + "\n")
     if e.note:
         out.write(
             "\nNote:\n"
