@@ -44,7 +44,7 @@ def format_result(result: Result, out: TextIO) -> None:
         out.write("Not sure. Best guess:\n\n")
     e = best.entry
     bullet = textwrap.TextWrapper(width=88, subsequent_indent="    ")
-    numbered = textwrap.TextWrapper(width=88, subsequent_indent="       ")
+    numbered = textwrap.TextWrapper(width=88, subsequent_indent="      ")
     out.write(f"{e.id} — {e.title}\n")
     out.write(f"Severity: {e.severity}   Platforms: {', '.join(e.platforms)}\n")
     for message in e.messages:
