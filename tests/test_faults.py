@@ -105,20 +105,29 @@ async def test_locked_database_queues_votes_and_never_claims_them_saved(fake, tm
     await proc.stop()
 
 
-async def test_kill_9_during_a_vote_flood_loses_no_acknowledged_vote(fake, tmp_path):
-    db = tmp_path / "db.sqlite3"
+async def vote_flood(fake: FakeDiscord, db: Path, tmp_path: Path, n: int, stop) -> tuple:
+    """Start the bot, flood one answer with n votes, call `stop(proc)` mid-flood.
+
+    Returns (results of the clicks, ids of the users told "Saved", what stop returned).
+    """
     proc = await start_bot(fake, ["run"], env=bot_env(fake, db, LOG_LEVEL="WARNING"),
                            log_dir=tmp_path)
     answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
-    voters = [fake.make_user(f"flood{i}") for i in range(600)]
+    voters = [fake.make_user(f"flood{i}") for i in range(n)]
     clicks = [asyncio.create_task(fake.click("seb:v:1:auth:73", answer.message, user=v,
-                                             timeout=5))
+                                             timeout=10))
               for v in voters]
-    await asyncio.sleep(0.4)
-    await proc.kill()
+    await asyncio.sleep(0.3)
+    stopped = await stop(proc)
     results = await asyncio.gather(*clicks, return_exceptions=True)
     acked = {v.id for v, r in zip(voters, results, strict=True)
              if not isinstance(r, BaseException) and "Saved" in r.content}
+    return results, acked, stopped
+
+
+async def test_kill_9_during_a_vote_flood_loses_no_acknowledged_vote(fake, tmp_path):
+    db = tmp_path / "db.sqlite3"
+    _, acked, _ = await vote_flood(fake, db, tmp_path, 600, lambda proc: proc.kill())
     assert acked, "the flood ended before any vote was acknowledged"
     proc = await start_bot(fake, ["run"], env=bot_env(fake, db), log_dir=tmp_path / "after")
     stored = {user for _, user, _ in votes(db)}
@@ -128,20 +137,14 @@ async def test_kill_9_during_a_vote_flood_loses_no_acknowledged_vote(fake, tmp_p
 
 async def test_sigterm_finishes_in_flight_votes_and_exits_cleanly(fake, tmp_path):
     db = tmp_path / "db.sqlite3"
-    proc = await start_bot(fake, ["run"], env=bot_env(fake, db, LOG_LEVEL="WARNING"),
-                           log_dir=tmp_path)
-    answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
-    voters = [fake.make_user(f"term{i}") for i in range(300)]
-    clicks = [asyncio.create_task(fake.click("seb:v:3:auth:73", answer.message, user=v,
-                                             timeout=10))
-              for v in voters]
-    await asyncio.sleep(0.2)
-    started = asyncio.get_running_loop().time()
-    assert await proc.stop(timeout=10) == 0
-    assert asyncio.get_running_loop().time() - started < 10
-    results = await asyncio.gather(*clicks, return_exceptions=True)
-    acked = {v.id for v, r in zip(voters, results, strict=True)
-             if not isinstance(r, BaseException) and "Saved" in r.content}
+
+    async def terminate(proc) -> tuple[int, float]:
+        started = asyncio.get_running_loop().time()
+        code = await proc.stop(timeout=10)
+        return code, asyncio.get_running_loop().time() - started
+
+    results, acked, (code, took) = await vote_flood(fake, db, tmp_path, 300, terminate)
+    assert code == 0 and took < 10
     answered = [r for r in results if not isinstance(r, BaseException)]
-    assert len(answered) == len(voters)  # every click got an answer: saved, or "restarting"
+    assert len(answered) == len(results)  # every click got an answer: saved, or "restarting"
     assert acked <= {user for _, user, _ in votes(db)}
