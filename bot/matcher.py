@@ -24,6 +24,8 @@ MESSAGE_TIE = 4
 # Enough of a message to answer unasked: most of it, or a long distinctive piece.
 CONFIDENT_COVERAGE = 0.8
 CONFIDENT_FRAGMENT = (24, 4)  # characters, words
+# Below this a "match" can be a shared opening ("Spotify can't play this …"), not the message.
+CONFIDENT_SIMILARITY = 93
 TEXT_MIN = 0.3  # share of the query's weight a words-only match must explain to be listed
 MESSAGE_CANDIDATES = 12
 # Other products' errors: their bare numbers are not Spotify's.
@@ -202,8 +204,9 @@ class Matcher:
             if score < MESSAGE_MIN or frag < MIN_FRAGMENT:
                 continue
             short = frag < CONFIDENT_FRAGMENT[0] and frag < 0.6 * len(qskel)
-            sure = (covered >= CONFIDENT_COVERAGE and not short) or (
-                frag >= CONFIDENT_FRAGMENT[0] and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1]
+            sure = score >= CONFIDENT_SIMILARITY and (
+                (covered >= CONFIDENT_COVERAGE and not short)
+                or (frag >= CONFIDENT_FRAGMENT[0] and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1])
             )
             if msg.entry not in best or best[msg.entry][0] < score:
                 best[msg.entry] = (score, sure, msg.shown)
