@@ -1,0 +1,122 @@
+"""The matcher, per kind of input people paste (cases of our own, apart from the dev set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matcher import Matcher
+from tests.support import FIREWALL_IDS
+
+# (query, the entry it must name first, whether the bot may answer it unasked)
+CODES = [
+    ("AUTH 73", "auth:73"), ("auth73", "auth:73"), ("AUTH:1", "auth:1"),
+    ("Error code: accesspoint:39", "accesspoint:39"), ("(Error code: 17)", "accesspoint:17"),
+    ("accesspoint 50", "accesspoint:50"), ("accounts–54", "accounts:53-55"),
+    ("accounts\uff1a53", "accounts:53-55"), ("accounts\u221255", "accounts:53-55"),
+    ("code 4", "accounts:4"), ("Error 24", "installer:24"), ("errorcode 30", "error:30"),
+    ("com.spotify.installer −2", "com.spotify.installer:-2"),
+    ("desktop login accounts 4", "desktop_login_accounts:4"),
+    ("EME_NO_SUPPORTED_KEYSYSTEM", "EME_NO_SUPPORTED_KEYSYSTEM"),
+    ("media decoding error on some tracks", "MEDIA_DECODING_ERROR"),
+    ("HTTP 403 RESTRICTION_VIOLATED", "webapi:403-RESTRICTION_VIOLATED"),
+    ("BANNED_BY_USER_TRACK", "BANNED_BY_USER"), ("17", "accesspoint:17"),
+]
+OCR = [
+    ("acc0unts:4O3", "accounts:403"), ("session:1O3", "session:103"),
+    ("Error code: accesspoint:5O", "accesspoint:50"), ("auth:7З", "auth:73"),
+    ("Your sessi0n has expired, p1ease try again.", "desktop_login_accounts:4"),
+    ("Use of this device is n0t enab1ed for your account.", "accounts:406"),
+]
+MESSAGES = [
+    ("Your country does not match the one set in your profile.", "accounts:408"),
+    ("Email is already connected to another user.", "accounts:413"),
+    ("Please turn off offline mode and try again.", "NOT_AVAILABLE_OFFLINE"),
+    ("Sorry, this version of Spotify is for macOS 12.0 or later.", "macos:unsupported-platform"),
+    ("Hmm... we can't seem to play this content.", "video-unsupported-key-system"),
+]
+CAPTIONS = [
+    ("Spotify\n\nAccount disabled.\nOK", "accounts:403"),
+    ("[x] Spotify — Your client is being updated.  OK", "accounts:402"),
+    ("got this on my mac: An error occurred while trying to mount the downloaded Spotify disk "
+     "image. any idea?", "com.spotify.installer:-3"),
+]
+INTL = [
+    ("Spotify Fehlercode auth:73", "auth:73"), ("código de error: 17", "accesspoint:17"),
+    ("erreur 2026 spotify", "error:2026"), ("spotify ошибка 2026", "error:2026"),
+]
+PARAPHRASES = [
+    # A short, generic dialog line inside other text ranks first but is not answered unasked:
+    # many apps say "Something went wrong".
+    ("Spotify\n\nSomething went wrong\nRELOAD PAGE", "error.generic"),
+    ("spotify says I've been signed out everywhere", "accounts:127"),
+    ("stuck in offline mode and can't get back online", "error:2"),
+    ("mac installer can't mount the dmg", "com.spotify.installer:-3"),
+    ("too many devices have downloads, can't download on my new phone",
+     "offline:device-limit-reached"),
+    ("hosts file blocks spotify", "accesspoint:39"),
+    ("clock is wrong and login expires", "desktop_login_accounts:4"),
+]
+NEGATIVES = [
+    "how do I make a collaborative playlist", "lol", "thanks everyone!", "pls help spotify",
+    "windows update error 0x80070005", "steam error code 18", "netflix error code 7",
+    "Traceback (most recent call last):\n  File \"x.py\", line 2\nKeyError: 2",
+    "error code 404 on my website", "I can't find my liked songs", "", "   \n\t",
+]
+UNKNOWN_CODES = ["auth:999", "accesspoint:99", "error 9999", "installer:77", "error code 31337"]
+
+
+@pytest.mark.parametrize(("query", "expected"), CODES + OCR + MESSAGES + CAPTIONS + INTL)
+def test_codes_messages_captions_ocr_and_languages_are_answered(matcher: Matcher, query,
+                                                                  expected):
+    """A code or a whole displayed message names one entry, sure enough to answer unasked."""
+    result = matcher.match(query)
+    assert result.best is not None and result.best.entry.id == expected, result.to_json()
+    assert result.confident
+
+
+@pytest.mark.parametrize(("query", "expected"), PARAPHRASES)
+def test_own_words_rank_first_but_never_answer_unasked(matcher: Matcher, query, expected):
+    """Weak evidence ranks the right entry first and leaves the bot asking 'Did you mean…'."""
+    result = matcher.match(query)
+    assert result.best is not None and result.best.entry.id == expected, result.to_json()
+    assert not result.confident
+
+
+@pytest.mark.parametrize("query", NEGATIVES + UNKNOWN_CODES)
+def test_chatter_other_products_and_unknown_codes_get_no_confident_answer(matcher, query):
+    """Nothing here is a Spotify error the catalog knows: never a confident answer."""
+    assert not matcher.match(query).confident
+
+
+def test_a_shared_message_is_ambiguous_and_a_code_decides(matcher: Matcher):
+    """Seven entries share the firewall message: all listed; the code in the dialog picks one."""
+    shared = matcher.match("A firewall may be blocking Spotify.", limit=3)
+    assert shared.ambiguous and not shared.confident
+    assert [m.entry.id for m in shared.matches] == FIREWALL_IDS  # all, past the limit
+    decided = matcher.match("A firewa11 may be blocking Spotify. (Error code: session:1O3)")
+    assert decided.confident and decided.best.entry.id == "session:103"
+
+
+def test_each_match_says_why_and_scores_are_ordered(matcher: Matcher):
+    """Reasons name the code, message or words; scores fall from best to worst."""
+    code = matcher.match("auth 73").best
+    assert code.reason.startswith("code") and code.score == 100
+    message = matcher.match("Account disabled.").best
+    assert message.reason.startswith('message "Account disabled."')
+    words = matcher.match("listening limit for free accounts").matches
+    assert words[0].reason.startswith("words:")
+    assert [m.score for m in words] == sorted((m.score for m in words), reverse=True)
+
+
+def test_a_long_paste_is_cut_and_says_so(matcher: Matcher):
+    """Past 4,000 characters the rest is not searched, and the result says so."""
+    result = matcher.match("lorem ipsum " * 1000 + "auth:73")
+    assert result.truncated and len(result.query) == 4000
+    assert result.best is None or result.best.entry.id != "auth:73"
+
+
+def test_autocomplete_ranks_ids_by_prefix_and_fills_an_empty_field(matcher: Matcher):
+    """The empty field shows 25 entries at once; a typed prefix puts its ids first."""
+    assert len(matcher.complete("")) == 25
+    assert matcher.complete("accounts:4")[0].id.startswith("accounts:4")
+    assert matcher.complete("firewall")  # words work too
