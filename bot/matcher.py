@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 
 from bot.catalog import Catalog, Entry, bulk
 from bot.codes import CodeIndex
-from bot.text import clean, fold, skeleton_text, terms
+from bot.text import STOPWORDS, clean, fold, skeleton_text, terms
 from bot.textindex import TextIndex
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,8 @@ class Matcher:
         qskel = skeleton_text(folded)
         if len(qskel) < MIN_FRAGMENT:
             return [], False
+        # Window chrome ("Spotify", "OK", "Error") is not what the person is asking about.
+        content = len(" ".join(w for w in qskel.split() if w not in STOPWORDS))
         votes: dict[int, int] = defaultdict(int)
         for term in set(terms(folded)):
             for mid in self._message_terms.get(term, ()):
@@ -203,7 +205,7 @@ class Matcher:
                 covered = frag / len(msg.text)
             if score < MESSAGE_MIN or frag < MIN_FRAGMENT:
                 continue
-            short = frag < CONFIDENT_FRAGMENT[0] and frag < 0.6 * len(qskel)
+            short = frag < CONFIDENT_FRAGMENT[0] and frag < 0.6 * content
             sure = score >= CONFIDENT_SIMILARITY and (
                 (covered >= CONFIDENT_COVERAGE and not short)
                 or (frag >= CONFIDENT_FRAGMENT[0] and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1])
