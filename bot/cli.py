@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.catalog import CatalogError, load_catalog
 from bot.matcher import Matcher, Result
+from bot.text import MAX_QUERY_CHARS
 
 
 def add_catalog_option(parser: argparse.ArgumentParser) -> None:
@@ -22,9 +23,13 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def catalog_path(path: str | None) -> str | None:
+    """--catalog, else CATALOG_PATH, else None for the bundled catalog."""
+    return path or os.environ.get("CATALOG_PATH") or None
+
+
 def load_matcher(path: str | None) -> Matcher:
-    """The catalog from --catalog, else CATALOG_PATH, else the bundled one."""
-    return Matcher(load_catalog(path or os.environ.get("CATALOG_PATH") or None))
+    return Matcher(load_catalog(catalog_path(path)))
 
 
 def format_result(result: Result, out: TextIO) -> None:
@@ -37,7 +42,9 @@ def format_result(result: Result, out: TextIO) -> None:
         )
         return
     if result.truncated:
-        out.write("(The text was long: only its first 4,000 characters were searched.)\n")
+        out.write(
+            f"(The text was long: only its first {MAX_QUERY_CHARS:,} characters were searched.)\n"
+        )
     if result.ambiguous:
         out.write("Several errors show this. Look for a code in the dialog to tell which.\n\n")
     elif not result.confident:
@@ -105,7 +112,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_check(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.catalog or os.environ.get("CATALOG_PATH") or None)
+    catalog = load_catalog(catalog_path(args.catalog))
     summary = catalog.summary()
     print(f"catalog OK: {len(catalog)} entries in {catalog.path}")
     for title, counts in (

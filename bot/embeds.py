@@ -6,6 +6,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.catalog import Entry
+from bot.text import MAX_QUERY_CHARS
 
 COLOURS = {"fatal": 0xE03E3E, "error": 0xE67E22, "warn": 0xF1C40F, "info": 0x3498DB}
 TITLE_MAX = 256
@@ -136,7 +137,7 @@ def not_found_embed(query: str, truncated: bool = False) -> discord.Embed:
     )
 
 
-CUT_NOTE = "*Only the first 4,000 characters of your text were searched.*"
+CUT_NOTE = f"*Only the first {MAX_QUERY_CHARS:,} characters of your text were searched.*"
 
 
 def header_for(confident: bool, ambiguous: bool, others: int, truncated: bool = False) -> str:

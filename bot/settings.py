@@ -83,10 +83,16 @@ def _database_path(raw: str) -> Path:
     return Path(raw.removeprefix("sqlite:///"))
 
 
-def database_path(env: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> Path:
-    """Only DATABASE_URL, for the database tools that need no token."""
+def _values(env: dict[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    """The .env file's values overlaid by the environment's."""
     values = read_env_file(env_file) if env_file is not None else {}
     values.update(os.environ if env is None else env)
+    return values
+
+
+def database_path(env: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> Path:
+    """Only DATABASE_URL, for the database tools that need no token."""
+    values = _values(env, env_file)
     return _database_path(values.get("DATABASE_URL", "sqlite:///data/helpdesk.sqlite3"))
 
 
@@ -94,8 +100,7 @@ def load_settings(
     env: dict[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
     """Read settings; the process environment wins over the .env file."""
-    values = read_env_file(env_file) if env_file is not None else {}
-    values.update(os.environ if env is None else env)
+    values = _values(env, env_file)
     token = values.get("DISCORD_TOKEN", "").strip()
     if not token:
         raise SettingsError(

@@ -70,12 +70,18 @@ async def test_discord_failing_every_retry_is_logged_and_the_bot_goes_on(fake, t
     assert "help-channel answer: Discord failed 4 times (503" in proc.log_text()
 
 
-async def test_slow_database_defers_the_vote_and_saves_it(fake, tmp_path):
+async def answer_then_lock(fake: FakeDiscord, tmp_path: Path, seconds: float) -> tuple:
+    """Start the bot, post an answer, then hold the database's write lock for `seconds`."""
     db = tmp_path / "db.sqlite3"
     proc = await start_bot(fake, ["run"], env=bot_env(fake, db), log_dir=tmp_path)
     answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
     await wait_for_rows(db, "SELECT COUNT(*) FROM answers", 1)
-    holder = await asyncio.to_thread(hold_write_lock, db, 4.0)
+    holder = await asyncio.to_thread(hold_write_lock, db, seconds)
+    return db, proc, answer, holder
+
+
+async def test_slow_database_defers_the_vote_and_saves_it(fake, tmp_path):
+    db, proc, answer, holder = await answer_then_lock(fake, tmp_path, 4.0)
     voter = fake.make_user("patient")
     click = await fake.click("seb:v:1:auth:73", answer.message, user=voter)
     assert click.type == 5  # deferred inside Discord's 3 s, not failed
@@ -87,11 +93,7 @@ async def test_slow_database_defers_the_vote_and_saves_it(fake, tmp_path):
 
 
 async def test_locked_database_queues_votes_and_never_claims_them_saved(fake, tmp_path):
-    db = tmp_path / "db.sqlite3"
-    proc = await start_bot(fake, ["run"], env=bot_env(fake, db), log_dir=tmp_path)
-    answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
-    await wait_for_rows(db, "SELECT COUNT(*) FROM answers", 1)
-    holder = await asyncio.to_thread(hold_write_lock, db, 14.0)
+    db, proc, answer, holder = await answer_then_lock(fake, tmp_path, 14.0)
     voters = [fake.make_user(f"queued{i}") for i in range(3)]
     clicks = await asyncio.gather(
         *(fake.click("seb:v:2:auth:73", answer.message, user=v) for v in voters))
