@@ -10,6 +10,7 @@ import textwrap
 from typing import TextIO
 
 from bot.catalog import CatalogError, load_catalog
+from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
 from bot.text import MAX_QUERY_CHARS
 
@@ -28,8 +29,8 @@ def catalog_path(path: str | None) -> str | None:
     return path or os.environ.get("CATALOG_PATH") or None
 
 
-def load_matcher(path: str | None) -> Matcher:
-    return Matcher(load_catalog(catalog_path(path)))
+def matcher_for(path: str | None) -> Matcher:
+    return load_matcher(catalog_path(path))
 
 
 def format_result(result: Result, out: TextIO) -> None:
@@ -91,7 +92,7 @@ def _stdin_queries(stream) -> list[str]:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
-    matcher = load_matcher(args.catalog)
+    matcher = matcher_for(args.catalog)
     out = sys.stdout
     if args.stdin:
         for query in _stdin_queries(sys.stdin.buffer):

@@ -9,11 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import CatalogError, load_catalog
+from bot.catalog import CatalogError
 from bot.components import PickSelect, VoteButton, VoteSelect, refuse_while_draining
 from bot.health import HealthServer
 from bot.helpdesk import Helpdesk
-from bot.matcher import Matcher
+from bot.loading import load_matcher
 from bot.settings import Settings
 from bot.store import Store
 
@@ -79,7 +79,7 @@ class HelpdeskBot(commands.Bot):
         self.helpdesk: Helpdesk
 
     async def setup_hook(self) -> None:
-        matcher = Matcher(load_catalog(self.settings.catalog_path))
+        matcher = load_matcher(self.settings.catalog_path)
         store = await Store.open(
             self.settings.database_path, retention_days=self.settings.retention_days
         )

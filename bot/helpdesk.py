@@ -12,10 +12,11 @@ from pathlib import Path
 
 import discord
 
-from bot.catalog import Entry, load_catalog
+from bot.catalog import Entry
 from bot.components import answer_view
 from bot.delivery import REFRESH_INTERVAL, Refresher
 from bot.embeds import answer_embed, header_for, not_found_embed
+from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
 from bot.metrics import Metrics
 from bot.store import Answer, Store
@@ -62,7 +63,7 @@ class Helpdesk:
 
     async def reload(self, path: Path | None) -> str:
         """Load and index the catalog again; on any problem the old one keeps serving."""
-        matcher = await asyncio.to_thread(lambda: Matcher(load_catalog(path)))
+        matcher = await asyncio.to_thread(load_matcher, path)
         old = len(self.matcher.entries)
         self.matcher = matcher
         self._votes.clear()

@@ -88,13 +88,14 @@ class _Message:
 class Matcher:
     """Indexes a catalog once; `match` is cheap and never raises on any text."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, text: TextIndex | None = None) -> None:
+        """`text`: the catalog's word index when it was built elsewhere (see loading.py)."""
         self.catalog = catalog
         self.entries = catalog.entries
         self._ids = {fold(e.id): i for i, e in enumerate(self.entries)}
         with bulk():
             self.codes = CodeIndex(self.entries)
-            self.text = TextIndex(self.entries)
+            self.text = text if text is not None else TextIndex(self.entries)
             self._index_messages()
 
     def _index_messages(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 # Longer pastes are cut here before matching; the answer says so (documented in the README).
 MAX_QUERY_CHARS = 4000
@@ -20,6 +21,9 @@ _INVISIBLE = re.compile(
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _TOKEN = re.compile(r"[a-z0-9|]+")
+# The same tokens for ASCII text, cut by a byte table: a quarter of findall's time.
+_TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789|"
+_TOKEN_BYTES = bytes(b if chr(b) in _TOKEN_CHARS else 32 for b in range(256))
 # OCR skeleton: characters a scanner confuses are folded onto one form on both sides.
 _SKELETON_PAIRS = (("rn", "m"), ("vv", "w"))
 _SKELETON_CHARS = str.maketrans("01l|5", "oiiis")
@@ -39,10 +43,13 @@ STOPWORDS = frozenset(
 
 def clean(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
     """Strip what cannot be shown or compared; cut to `limit` characters. Returns (text, cut)."""
-    text = _SURROGATES.sub("", text)
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text).translate(_DASHES)
-    text = _SPACES.sub(" ", text).strip()
+    if text.isascii() and text.isprintable():  # nothing to strip but repeated spaces
+        text = " ".join(text.split())
+    else:
+        text = _SURROGATES.sub("", text)
+        text = unicodedata.normalize("NFKC", text)
+        text = _INVISIBLE.sub("", text).translate(_DASHES)
+        text = _SPACES.sub(" ", text).strip()
     if len(text) > limit:
         return text[:limit], True
     return text, False
@@ -57,6 +64,8 @@ def fold(text: str) -> str:
 
 def tokens(folded: str) -> list[str]:
     """Alphanumeric runs of folded text."""
+    if folded.isascii():
+        return folded.encode().translate(_TOKEN_BYTES).decode().split()
     return _TOKEN.findall(folded)
 
 
@@ -71,7 +80,7 @@ def skeleton(word: str) -> str:
 
 def skeleton_text(folded: str) -> str:
     """Skeleton of every word, punctuation dropped and spaces single."""
-    return " ".join(skeleton(t) for t in tokens(folded))
+    return " ".join(map(_SKELETONS.__getitem__, tokens(folded)))
 
 
 def stem(word: str) -> str:
@@ -90,20 +99,25 @@ def term(token: str) -> str:
     return skeleton(stem(token))
 
 
-_TERM_CACHE: dict[str, str] = {}
-_TERM_CACHE_MAX = 200_000  # bounded: pasted junk must not grow memory for months
+class _Memo(dict):
+    """A function of one word, remembered; bounded, so pasted junk cannot grow it for months."""
+
+    def __init__(self, func: Callable[[str], str], limit: int = 200_000) -> None:
+        super().__init__()
+        self.func, self.limit = func, limit
+
+    def __missing__(self, word: str) -> str:
+        value = self.func(word)
+        if len(self) < self.limit:
+            self[word] = value
+        return value
+
+
+_TERMS = _Memo(term)
+_SKELETONS = _Memo(skeleton)
 
 
 def terms(folded: str) -> list[str]:
     """Searchable terms: stemmed skeletons of the non-stopword tokens."""
-    cache = _TERM_CACHE
-    out = []
-    for token in _TOKEN.findall(folded):
-        value = cache.get(token)
-        if value is None:
-            value = term(token)
-            if len(cache) < _TERM_CACHE_MAX:
-                cache[token] = value
-        if value:
-            out.append(value)
-    return out
+    # map and filter keep the per-token work in C: a big catalog has a million tokens.
+    return list(filter(None, map(_TERMS.__getitem__, tokens(folded))))

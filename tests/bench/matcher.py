@@ -17,6 +17,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot.catalog import load_catalog
+from bot.loading import load_matcher
 from bot.matcher import Matcher
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.json"
@@ -110,7 +111,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_catalog(Path(tmp), args.entries)
         t = time.perf_counter()
-        big = Matcher(load_catalog(tmp))
+        big = load_matcher(tmp)
         print(f"\nloading and indexing {args.entries} entries from YAML:"
               f" {time.perf_counter() - t:.2f} s")
         run("synthetic catalog", big, queries_for(big, min(args.queries, 1000)))
