@@ -172,8 +172,8 @@ def _check_entry(raw: object, file: str, index: int, line: int | None) -> Entry:
         raise CatalogError(f"{_where(file, f'#{index + 1}', None, line)}: must be a mapping")
     name = raw.get("id")
     label = name if isinstance(name, str) and name.strip() else f"#{index + 1}"
-    unknown = sorted(set(map(str, raw)) - FIELDS.keys())
-    if unknown:
+    if not raw.keys() <= FIELDS.keys():
+        unknown = sorted(set(map(str, raw)) - FIELDS.keys())
         raise CatalogError(
             f"{_where(file, label, unknown[0], line)}: unknown field (allowed: {', '.join(FIELDS)})"
         )
@@ -190,13 +190,15 @@ def _check_entry(raw: object, file: str, index: int, line: int | None) -> Entry:
                 problem = f"must be a non-empty string, got {value!r}"
         elif not isinstance(value, list):
             problem = f"must be a list, got {type(value).__name__}"
-        elif any(not isinstance(item, str) or not item.strip() for item in value):
-            bad = next(i for i in value if not isinstance(i, str) or not i.strip())
-            problem = f"every item must be a non-empty string, got {bad!r}"
-        elif fld in NON_EMPTY and not value:
-            problem = "must not be empty"
         else:
-            values[fld] = tuple(item.strip() for item in value)
+            items = tuple(item.strip() if isinstance(item, str) else "" for item in value)
+            if not all(items):
+                bad = value[items.index("")]
+                problem = f"every item must be a non-empty string, got {bad!r}"
+            elif fld in NON_EMPTY and not items:
+                problem = "must not be empty"
+            else:
+                values[fld] = items
         if problem is not None:
             raise CatalogError(f"{_where(file, label, fld, line)}: {problem}")
     if values["severity"] not in SEVERITIES:

@@ -5,20 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import workers
-from bot.catalog import Entry, as_row, assemble, bulk, catalog_files, load_catalog, load_file
+from bot.catalog import Entry, assemble, bulk, catalog_files, load_catalog
 from bot.matcher import Matcher
-from bot.textindex import Postings, TextIndex, postings
+from bot.textindex import TextIndex
 
 # From this many bytes of YAML on, other processes parse and index some of the files: a
 # fresh interpreter costs about 0.15 s to start, which a smaller catalog does not repay.
 PARALLEL_BYTES = 4_000_000
-
-
-def index_files(start: int, paths: list[str]) -> tuple[list[tuple], Postings]:
-    """Parse these files and build their word postings: the bulk of a big catalog's load."""
-    with bulk():
-        entries = [entry for path in paths for entry in load_file(Path(path))]
-        return list(map(as_row, entries)), postings(entries)
 
 
 def load_matcher(path: Path | str | None = None) -> Matcher:
@@ -29,7 +22,7 @@ def load_matcher(path: Path | str | None = None) -> Matcher:
         return Matcher(load_catalog(folder))
     # Each process parses consecutive files and indexes their entries numbered from 0; the
     # word index keeps those parts as they are, so nothing is renumbered here.
-    parts = workers.spread("bot.loading:index_files", list(map(str, files)), sizes)
+    parts = workers.spread("bot.textindex:index_files", list(map(str, files)), sizes)
     with bulk():
         entries = [Entry(*row) for rows, _ in parts for row in rows]
     catalog = assemble(entries, folder, len(files))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict, deque
+from collections.abc import Iterator
+from pathlib import Path
 
-from bot.catalog import Entry
+from bot.catalog import Entry, as_row, bulk, load_file
 from bot.text import fold, terms
 
 # How much a word counts by the field it stands in, in tenths: what people say (keywords),
@@ -36,10 +38,8 @@ def _pairs(words: list[str]) -> list[str]:
     return list(map(" ".join, itertools.pairwise(words)))
 
 
-def _weights(entry: Entry) -> dict[str, int]:
-    """Each term and word pair of the entry with the summed weight of the fields it stands in."""
-    weights: dict[str, int] = {}
-    get = weights.get
+def _fields(entry: Entry) -> Iterator[tuple[int, list[str]]]:
+    """Each field's weight and its terms, with word pairs where phrases carry meaning."""
     for fld, weight in FIELD_WEIGHTS.items():
         value = getattr(entry, fld)
         if fld in BIGRAM_FIELDS:
@@ -50,25 +50,33 @@ def _weights(entry: Entry) -> dict[str, int]:
                 grams += _pairs(words)
         else:  # prose: one pass over the whole field
             grams = terms(fold(value if isinstance(value, str) else " ".join(value)))
-        for gram in grams:
-            weights[gram] = get(gram, 0) + weight
-    return weights
+        yield weight, grams
 
 
 def postings(entries: list[Entry]) -> Postings:
     """Each gram's flat postings, entry, weight, entry, weight..., entries numbered from 0.
 
-    Flat, not tuples: a 10,000-entry catalog has over a million postings, and a tuple each
-    tripled the time to build them.
+    A gram gets a posting per field it stands in, summed when searched: a 10,000-entry
+    catalog has over a million postings, and summing them here, or a tuple each, doubled
+    the time to build them.
     """
     found: defaultdict[str, list[int]] = defaultdict(list)
     extend, slot = list.extend, found.__getitem__
     for idx, entry in enumerate(entries):
-        weights = _weights(entry)
-        # The appends run in C (map), not in a Python loop: this is most of the build.
-        pairs = zip(itertools.repeat(idx), weights.values())
-        deque(map(extend, map(slot, weights), pairs), maxlen=0)
+        for weight, grams in _fields(entry):
+            # The appends run in C (map), not in a Python loop: this is most of the build.
+            deque(map(extend, map(slot, grams), itertools.repeat((idx, weight))), maxlen=0)
     return dict(found)
+
+
+def index_files(start: int, paths: list[str]) -> tuple[list[tuple], Postings]:
+    """Parse catalog files and build their postings: a process's share of a big catalog.
+
+    Here, not in loading.py, so a worker process imports only what it needs.
+    """
+    with bulk():
+        entries = [entry for path in paths for entry in load_file(Path(path))]
+        return list(map(as_row, entries)), postings(entries)
 
 
 class TextIndex:
@@ -83,13 +91,20 @@ class TextIndex:
         for length, found in parts if parts is not None else [(len(entries), postings(entries))]:
             self.parts.append((start, found))
             start += length
+        self._dfs: dict[str, int] = {}
         self.n = max(len(entries), 1)
         self.max_idf = math.log(1 + self.n)
         # A commoner term picks no entry (too many hold it); its idf still counts.
         self.limit = max(16, min(int(self.n * MAX_DF_SHARE), MAX_DF))
 
     def _df(self, gram: str) -> int:
-        return sum(len(found.get(gram, ())) for _, found in self.parts) // 2
+        """How many entries hold the gram."""
+        df = self._dfs.get(gram)
+        if df is None:
+            df = sum(len(set(found.get(gram, [])[::2])) for _, found in self.parts)
+            if df:  # only the index's own grams: queries must not grow this
+                self._dfs[gram] = df
+        return df
 
     def _idf(self, gram: str) -> float:
         df = self._df(gram)
@@ -110,8 +125,10 @@ class TextIndex:
             idf = self._idf(gram) * share / total
             for start, part in self.parts:
                 found = part.get(gram, [])
+                weights: dict[int, int] = defaultdict(int)
                 for idx, weight in zip(found[::2], found[1::2], strict=True):
-                    # saturated: w / (w + 1), in tenths
+                    weights[idx] += weight
+                for idx, weight in weights.items():  # saturated: w / (w + 1), in tenths
                     scores[start + idx] += idf * weight / (weight + 10.0)
         return scores
 
