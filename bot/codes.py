@@ -75,28 +75,23 @@ def _squeeze(text: str) -> str:
     return "".join(tokens(fold(text)))
 
 
-class CodeIndex:
-    """Every spelling of every entry's code, and a scanner for them in text."""
+# An entry's code keys: (namespace, number) pairs, and squeezed symbolic names.
+CodeKeys = tuple[list[tuple[str, int]], list[str]]
 
-    def __init__(self, entries: list[Entry]) -> None:
-        self.numeric: dict[tuple[str, int], list[int]] = defaultdict(list)
-        self.symbols: dict[str, int] = {}
-        self.numbers: list[set[int]] = []
-        self.by_number: dict[int, list[int]] = defaultdict(list)  # any namespace
-        for idx, entry in enumerate(entries):
-            nums: set[int] = set()
-            for spelling in (entry.id, *entry.codes):
-                self._add(idx, spelling, nums)
-            self.numbers.append(nums)
-        namespaces = {ns for ns, _ in self.numeric} - {"error"}
-        for ns in namespaces:  # a bare namespace ("com.spotify.installer") names no one entry
-            self.symbols.pop(ns, None)
-        self._ns_by_skeleton = {skeleton(ns): ns for ns in namespaces}
-        for alias, ns in NS_ALIASES.items():
-            if ns in namespaces:
-                self._ns_by_skeleton[skeleton(alias)] = ns
 
-    def _add(self, idx: int, spelling: str, nums: set[int]) -> None:
+def _symbol(text: str) -> str | None:
+    """The squeezed form of a symbolic name, or None for text too plain to be one."""
+    squeezed = _squeeze(text)
+    if len(squeezed) >= MIN_SYMBOL and len(tokens(text)) > 1:
+        return squeezed
+    return None
+
+
+def code_keys(entry: Entry) -> CodeKeys:
+    """Every key the entry's id and codes are found by."""
+    numbers: list[tuple[str, int]] = []
+    names: list[str | None] = []
+    for spelling in (entry.id, *entry.codes):
         text = _PARENS.sub(" ", fold(clean(spelling)[0])).strip()
         m = _SPELLING.match(text)
         if m is not None:
@@ -104,23 +99,42 @@ class CodeIndex:
             first = int(m["num"])
             last = int(m["to"]) if m["to"] else first
             for n in range(first, last + 1) if last - first < 20 else (first,):
-                for value in {n, abs(n)}:
-                    if idx not in self.numeric[(ns, value)]:
-                        self.numeric[(ns, value)].append(idx)
-                    if idx not in self.by_number[value]:
-                        self.by_number[value].append(idx)
-                nums.add(abs(n))
+                numbers += [(ns, n), (ns, abs(n))] if n < 0 else [(ns, n)]
             if m["tail"]:
-                self._add_symbol(idx, m["tail"])
-            return
-        self._add_symbol(idx, text)
+                names.append(_symbol(m["tail"]))
+            continue
+        names.append(_symbol(text))
         if ":" in text:
-            self._add_symbol(idx, text.split(":", 1)[1])
+            names.append(_symbol(text.split(":", 1)[1]))
+    return numbers, [name for name in names if name is not None]
 
-    def _add_symbol(self, idx: int, text: str) -> None:
-        squeezed = _squeeze(text)
-        if len(squeezed) >= MIN_SYMBOL and len(tokens(text)) > 1:
-            self.symbols.setdefault(squeezed, idx)
+
+class CodeIndex:
+    """Every spelling of every entry's code, and a scanner for them in text."""
+
+    def __init__(self, entries: list[Entry], keys: list[CodeKeys] | None = None) -> None:
+        """`keys`: code_keys of each entry, when other processes worked them out."""
+        self.numeric: dict[tuple[str, int], list[int]] = defaultdict(list)
+        self.symbols: dict[str, int] = {}
+        self.numbers: list[set[int]] = []
+        self.by_number: dict[int, list[int]] = defaultdict(list)  # any namespace
+        found = keys if keys is not None else map(code_keys, entries)
+        for idx, (numbers, names) in enumerate(found):
+            for ns, value in numbers:
+                if idx not in self.numeric[(ns, value)]:
+                    self.numeric[(ns, value)].append(idx)
+                if idx not in self.by_number[value]:
+                    self.by_number[value].append(idx)
+            for name in names:
+                self.symbols.setdefault(name, idx)
+            self.numbers.append({abs(value) for _, value in numbers})
+        namespaces = {ns for ns, _ in self.numeric} - {"error"}
+        for ns in namespaces:  # a bare namespace ("com.spotify.installer") names no one entry
+            self.symbols.pop(ns, None)
+        self._ns_by_skeleton = {skeleton(ns): ns for ns in namespaces}
+        for alias, ns in NS_ALIASES.items():
+            if ns in namespaces:
+                self._ns_by_skeleton[skeleton(alias)] = ns
 
     def scan(self, folded: str, whole_number: bool = False) -> list[CodeHit]:
         """Codes in folded text, in order; `whole_number` reads a lone number as a code."""

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from bot import workers
 from bot.catalog import Entry, assemble, bulk, catalog_files, load_catalog
+from bot.codes import CodeIndex
 from bot.matcher import Matcher
+from bot.messages import MessageIndex
 from bot.textindex import TextIndex
 
 # From this many bytes of YAML on, other processes parse and index some of the files: a
@@ -20,11 +22,16 @@ def load_matcher(path: Path | str | None = None) -> Matcher:
     sizes = [file.stat().st_size for file in files]
     if sum(sizes) < PARALLEL_BYTES:
         return Matcher(load_catalog(folder))
-    # Each process parses consecutive files and indexes their entries numbered from 0; the
-    # word index keeps those parts as they are, so nothing is renumbered here.
-    parts = workers.spread("bot.textindex:index_files", list(map(str, files)), sizes)
+    # Each process parses consecutive files and works out what indexing their entries
+    # takes (see parts.py); here only the indexes are put together.
+    parts = workers.spread("bot.parts:index_files", list(map(str, files)), sizes)
     with bulk():
-        entries = [Entry(*row) for rows, _ in parts for row in rows]
-    catalog = assemble(entries, folder, len(files))
-    text = TextIndex(entries, [(len(rows), found) for rows, found in parts])
-    return Matcher(catalog, text)
+        entries = [Entry(*row) for rows, *_ in parts for row in rows]
+        catalog = assemble(entries, folder, len(files))
+        return Matcher(
+            catalog,
+            codes=CodeIndex(entries, [keys for _, _, codes, _ in parts for keys in codes]),
+            messages=MessageIndex(entries, [keys for *_, found in parts for keys in found]),
+            # The word index keeps each process's postings, numbered from its first entry.
+            text=TextIndex(entries, [(len(rows), found) for rows, found, *_ in parts]),
+        )

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from bot.catalog import Catalog, Entry, bulk
 from bot.codes import CodeIndex
-from bot.text import STOPWORDS, clean, fold, skeleton_text, terms
+from bot.messages import MIN_FRAGMENT, MessageIndex
+from bot.text import STOPWORDS, clean, fold, skeleton_text
 from bot.textindex import TextIndex
 
 log = logging.getLogger(__name__)
 
 # A message counts when this similar (0-100) over at least MIN_FRAGMENT characters.
 MESSAGE_MIN = 86
-MIN_FRAGMENT = 12
 # Messages within this many points of the best are the same evidence: a tie, not a guess.
 MESSAGE_TIE = 4
 # Enough of a message to answer unasked: most of it, or a long distinctive piece.
@@ -33,7 +32,6 @@ FOREIGN = re.compile(
     r"\b(?:steam|xbox|playstation|psn|netflix|windows update|traceback|python|java|minecraft"
     r"|roblox|fortnite|valorant|discord|youtube|apple music|itunes|tidal|deezer|website)\b"
 )
-_CODE_SUFFIX = re.compile(r"\s*\((?:error )?code[^)]*\)", re.IGNORECASE)
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
 
 
@@ -78,40 +76,25 @@ class Result:
         }
 
 
-@dataclass(slots=True)
-class _Message:
-    entry: int
-    text: str  # skeleton form
-    shown: str
-
-
 class Matcher:
     """Indexes a catalog once; `match` is cheap and never raises on any text."""
 
-    def __init__(self, catalog: Catalog, text: TextIndex | None = None) -> None:
-        """`text`: the catalog's word index when it was built elsewhere (see loading.py)."""
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        codes: CodeIndex | None = None,
+        messages: MessageIndex | None = None,
+        text: TextIndex | None = None,
+    ) -> None:
+        """The indexes, when given, were built elsewhere (see loading.py)."""
         self.catalog = catalog
         self.entries = catalog.entries
         self._ids = {fold(e.id): i for i, e in enumerate(self.entries)}
         with bulk():
-            self.codes = CodeIndex(self.entries)
+            self.codes = codes if codes is not None else CodeIndex(self.entries)
+            self.messages = messages if messages is not None else MessageIndex(self.entries)
             self.text = text if text is not None else TextIndex(self.entries)
-            self._index_messages()
-
-    def _index_messages(self) -> None:
-        """Displayed messages without their code suffix, in OCR skeleton form."""
-        self.messages: list[_Message] = []
-        self._message_terms: dict[str, list[int]] = defaultdict(list)
-        for idx, entry in enumerate(self.entries):
-            for shown in entry.messages:
-                core = _CODE_SUFFIX.sub("", shown).strip()
-                skel = skeleton_text(fold(clean(core)[0]))
-                if len(skel) < MIN_FRAGMENT:
-                    continue
-                mid = len(self.messages)
-                self.messages.append(_Message(idx, skel, core))
-                for term in set(terms(fold(core))):
-                    self._message_terms[term].append(mid)
 
     def match(self, text: str, limit: int = 5) -> Result:
         """Rank the entries for a paste; `confident` only when the bot would answer unasked."""
@@ -192,13 +175,8 @@ class Matcher:
             return [], False
         # Window chrome ("Spotify", "OK", "Error") is not what the person is asking about.
         content = len(" ".join(w for w in qskel.split() if w not in STOPWORDS))
-        votes: dict[int, int] = defaultdict(int)
-        for term in set(terms(folded)):
-            for mid in self._message_terms.get(term, ()):
-                votes[mid] += 1
         best: dict[int, tuple[float, bool, str]] = {}
-        for mid in sorted(votes, key=votes.__getitem__, reverse=True)[:MESSAGE_CANDIDATES]:
-            msg = self.messages[mid]
+        for msg in self.messages.candidates(folded, MESSAGE_CANDIDATES):
             if len(msg.text) <= len(qskel):
                 score, frag, covered = fuzz.partial_ratio(msg.text, qskel), len(msg.text), 1.0
             else:

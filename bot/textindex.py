@@ -6,9 +6,8 @@ import itertools
 import math
 from collections import defaultdict, deque
 from collections.abc import Iterator
-from pathlib import Path
 
-from bot.catalog import Entry, as_row, bulk, load_file
+from bot.catalog import Entry
 from bot.text import fold, terms
 
 # How much a word counts by the field it stands in, in tenths: what people say (keywords),
@@ -56,27 +55,21 @@ def _fields(entry: Entry) -> Iterator[tuple[int, list[str]]]:
 def postings(entries: list[Entry]) -> Postings:
     """Each gram's flat postings, entry, weight, entry, weight..., entries numbered from 0.
 
-    A gram gets a posting per field it stands in, summed when searched: a 10,000-entry
-    catalog has over a million postings, and summing them here, or a tuple each, doubled
-    the time to build them.
+    Flat, not tuples: a 10,000-entry catalog has over a million postings, and a tuple each
+    tripled the time to build them.
     """
     found: defaultdict[str, list[int]] = defaultdict(list)
     extend, slot = list.extend, found.__getitem__
     for idx, entry in enumerate(entries):
+        weights: dict[str, int] = {}  # a gram in several fields counts the sum of them
+        get = weights.get
         for weight, grams in _fields(entry):
-            # The appends run in C (map), not in a Python loop: this is most of the build.
-            deque(map(extend, map(slot, grams), itertools.repeat((idx, weight))), maxlen=0)
+            for gram in grams:
+                weights[gram] = get(gram, 0) + weight
+        # The appends run in C (map), not in a Python loop: this is most of the build.
+        pairs = zip(itertools.repeat(idx), weights.values())
+        deque(map(extend, map(slot, weights), pairs), maxlen=0)
     return dict(found)
-
-
-def index_files(start: int, paths: list[str]) -> tuple[list[tuple], Postings]:
-    """Parse catalog files and build their postings: a process's share of a big catalog.
-
-    Here, not in loading.py, so a worker process imports only what it needs.
-    """
-    with bulk():
-        entries = [entry for path in paths for entry in load_file(Path(path))]
-        return list(map(as_row, entries)), postings(entries)
 
 
 class TextIndex:
@@ -91,7 +84,6 @@ class TextIndex:
         for length, found in parts if parts is not None else [(len(entries), postings(entries))]:
             self.parts.append((start, found))
             start += length
-        self._dfs: dict[str, int] = {}
         self.n = max(len(entries), 1)
         self.max_idf = math.log(1 + self.n)
         # A commoner term picks no entry (too many hold it); its idf still counts.
@@ -99,12 +91,7 @@ class TextIndex:
 
     def _df(self, gram: str) -> int:
         """How many entries hold the gram."""
-        df = self._dfs.get(gram)
-        if df is None:
-            df = sum(len(set(found.get(gram, [])[::2])) for _, found in self.parts)
-            if df:  # only the index's own grams: queries must not grow this
-                self._dfs[gram] = df
-        return df
+        return sum(len(found.get(gram, ())) for _, found in self.parts) // 2
 
     def _idf(self, gram: str) -> float:
         df = self._df(gram)
@@ -125,10 +112,8 @@ class TextIndex:
             idf = self._idf(gram) * share / total
             for start, part in self.parts:
                 found = part.get(gram, [])
-                weights: dict[int, int] = defaultdict(int)
                 for idx, weight in zip(found[::2], found[1::2], strict=True):
-                    weights[idx] += weight
-                for idx, weight in weights.items():  # saturated: w / (w + 1), in tenths
+                    # saturated: w / (w + 1), in tenths
                     scores[start + idx] += idf * weight / (weight + 10.0)
         return scores
 
