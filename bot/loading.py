@@ -12,8 +12,9 @@ from bot.messages import MessageIndex
 from bot.textindex import TextIndex
 
 # From this many bytes of YAML on, other processes parse and index some of the files: a
-# fresh interpreter costs about 0.15 s to start, which a smaller catalog does not repay.
-PARALLEL_BYTES = 4_000_000
+# fresh interpreter costs about 0.15 s to start, which a smaller catalog (under about
+# 1,800 entries) does not repay.
+PARALLEL_BYTES = 2_000_000
 
 
 def load_matcher(path: Path | str | None = None) -> Matcher:

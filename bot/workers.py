@@ -77,12 +77,12 @@ class Worker:
     def __init__(self, func: str, args: tuple) -> None:
         self.func, self.args = func, args
         self._proc: subprocess.Popen | None = None
-        # The argument goes through a file: a pipe would block us until the child reads it.
-        with tempfile.TemporaryFile() as data:
-            marshal.dump(args, data)
-            data.seek(0)
-            path = os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))
-            try:
+        path = os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))
+        try:
+            # The arguments go through a file: a pipe would block us until the child reads.
+            with tempfile.TemporaryFile() as data:
+                marshal.dump(args, data)
+                data.seek(0)
                 self._proc = subprocess.Popen(
                     [sys.executable, "-c", "from bot.workers import main; main()", func],
                     stdin=data,
@@ -90,8 +90,8 @@ class Worker:
                     stderr=subprocess.DEVNULL,
                     env={**os.environ, "PYTHONPATH": path},
                 )
-            except OSError as exc:
-                log.warning("cannot start a worker process (%s); working in one", exc)
+        except OSError as exc:  # no interpreter, no temporary file, no processes left
+            log.warning("cannot start a worker process (%s); working in this one", exc)
 
     def result(self) -> Any:
         """What the call returned."""

@@ -112,28 +112,32 @@ _TIMED_LOAD = (
 )
 
 
-def timed_loads(folder: str, runs: int, one_cpu: bool) -> list[float]:
-    """Seconds to load and index the folder, each run in a fresh interpreter."""
-    pin = None
-    if one_cpu:
-        def pin() -> None:
-            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    return [
-        float(subprocess.run(
-            [sys.executable, "-c", _TIMED_LOAD, folder],
-            capture_output=True, text=True, check=True, preexec_fn=pin,
-        ).stdout)
-        for _ in range(runs)
-    ]
+def _pin_to_one_cpu() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def timed_load(folder: str, one_cpu: bool) -> float:
+    """Seconds to load and index the folder in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", _TIMED_LOAD, folder],
+        capture_output=True, text=True, check=True,
+        preexec_fn=_pin_to_one_cpu if one_cpu else None,
+    )
+    return float(done.stdout)
 
 
 def report_loads(folder: str, entries: int, runs: int) -> None:
+    """All CPUs and one, alternating, so both meet the same moods of a shared machine."""
     cpus = len(os.sched_getaffinity(0))
+    times: dict[str, list[float]] = {f"all {cpus} CPUs": [], "one CPU": []}
+    for _ in range(runs):
+        for label, one_cpu in zip(times, (False, True), strict=True):
+            times[label].append(timed_load(folder, one_cpu))
     print(f"\nloading and indexing {entries} entries from YAML, {runs} fresh processes each:")
-    for label, one_cpu in ((f"all {cpus} CPUs", False), ("one CPU", True)):
-        times = sorted(timed_loads(folder, runs, one_cpu))
-        print(f"  {label:<12} median {statistics.median(times):5.2f} s"
-              f"   range {times[0]:.2f}-{times[-1]:.2f} s")
+    for label, found in times.items():
+        found.sort()
+        print(f"  {label:<12} median {statistics.median(found):5.2f} s"
+              f"   range {found[0]:.2f}-{found[-1]:.2f} s")
 
 
 def main() -> None:
