@@ -84,9 +84,9 @@ def test_work_is_split_into_consecutive_runs_covering_everything(sizes, parts):
     assert len(runs) <= max(parts, 1) and all(run.stop > run.start for run in runs)
 
 
-def test_two_equal_shares_give_this_process_no_less():
+def test_equal_sizes_split_evenly():
     own, other = workers.split([100] * 10, 2)
-    assert own.stop - own.start >= other.stop - other.start
+    assert own.stop - own.start == other.stop - other.start == 5
 
 
 @given(text=st.text(alphabet=st.characters(max_codepoint=127)))
