@@ -25,8 +25,8 @@ def load_matcher(path: Path | str | None = None) -> Matcher:
         return Matcher(load_catalog(folder))
     # Each process parses consecutive files and works out what indexing their entries
     # takes (see parts.py); here only the indexes are put together.
-    parts = workers.spread("bot.parts:index_files", list(map(str, files)), sizes)
-    with bulk():
+    with bulk():  # the workers' results too: millions of objects, none in a cycle
+        parts = workers.spread("bot.parts:index_files", list(map(str, files)), sizes)
         entries = [Entry(*row) for rows, *_ in parts for row in rows]
         catalog = assemble(entries, folder, len(files))
         return Matcher(
