@@ -15,7 +15,7 @@ from bot.textindex import Postings, postings
 Part = tuple[list[tuple], Postings, list[CodeKeys], list[MessageKeys]]
 
 
-def index_files(start: int, paths: list[str]) -> Part:
+def index_files(paths: list[str]) -> Part:
     """Parse the files; their entries as rows, word postings, code keys and message keys."""
     with bulk():
         entries = [entry for path in paths for entry in load_file(Path(path))]

@@ -45,17 +45,17 @@ def split(sizes: Sequence[int], parts: int) -> list[slice]:
 
 
 def spread(func: str, items: list, sizes: Sequence[int] | None = None) -> list:
-    """`module:function(start, part)` on consecutive parts of the items, one per CPU.
+    """`module:function(part)` on consecutive parts of the items, one per CPU.
 
     Returns each part's result in order; this process does the first part itself.
     """
     parts = min(cpus(), len(items))
     if parts < 2:
-        return [_call(func, (0, items))]
+        return [_call(func, (items,))]
     own, *others = split(sizes if sizes is not None else [1] * len(items), parts)
-    started = [Worker(func, (part.start, items[part])) for part in others]
+    started = [Worker(func, (items[part],)) for part in others]
     try:
-        return [_call(func, (own.start, items[own]))] + [w.result() for w in started]
+        return [_call(func, (items[own],))] + [w.result() for w in started]
     finally:
         for worker in started:
             worker.close()

@@ -65,13 +65,13 @@ def test_a_worker_that_cannot_start_leaves_the_work_to_this_process(monkeypatch,
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
     paths = [str(p) for p in sorted(DEFAULT_CATALOG.glob("*.yaml"))[:2]]
     with caplog.at_level(logging.WARNING):
-        rows, found, *_ = workers.Worker("bot.parts:index_files", (0, paths)).result()
+        rows, found, *_ = workers.Worker("bot.parts:index_files", (paths,)).result()
     assert "cannot start a worker process" in caplog.text
     assert rows and found
 
 
 def test_a_failing_call_fails_here_with_its_own_message(tmp_path):
-    worker = workers.Worker("bot.parts:index_files", (0, [str(tmp_path / "gone.yaml")]))
+    worker = workers.Worker("bot.parts:index_files", ([str(tmp_path / "gone.yaml")],))
     with pytest.raises(CatalogError, match=r"gone\.yaml: cannot read"):
         worker.result()
 
