@@ -26,13 +26,15 @@ def load_matcher(path: Path | str | None = None) -> Matcher:
     # Each process parses consecutive files and works out what indexing their entries
     # takes (see parts.py); here only the indexes are put together.
     with bulk():  # the workers' results too: millions of objects, none in a cycle
-        parts = workers.spread("bot.parts:index_files", list(map(str, files)), sizes)
+        parts = workers.share("bot.parts:index_files", list(map(str, files)), sizes)
+        if parts is None:  # a worker failed: do it all here, which says why if it can
+            return Matcher(load_catalog(folder))
         entries = [Entry(*row) for rows, *_ in parts for row in rows]
         catalog = assemble(entries, folder, len(files))
         return Matcher(
             catalog,
-            codes=CodeIndex(entries, [keys for _, _, codes, _ in parts for keys in codes]),
-            messages=MessageIndex(entries, [keys for *_, found in parts for keys in found]),
-            # The word index keeps each process's postings, numbered from its first entry.
-            text=TextIndex(entries, [(len(rows), found) for rows, found, *_ in parts]),
+            codes=CodeIndex(entries, [keys for part in parts for keys in part[2]]),
+            messages=MessageIndex(entries, [keys for part in parts for keys in part[3]]),
+            # The word index keeps each process's postings as they were numbered there.
+            text=TextIndex(entries, [(len(p[0]), p[4], p[1]) for p in parts]),
         )

@@ -52,15 +52,14 @@ def _fields(entry: Entry) -> Iterator[tuple[int, list[str]]]:
         yield weight, grams
 
 
-def postings(entries: list[Entry]) -> Postings:
-    """Each gram's flat postings, entry, weight, entry, weight..., entries numbered from 0.
+def add_postings(found: defaultdict[str, list[int]], entries: list[Entry], start: int) -> None:
+    """Append each gram's flat postings, entry, weight, entry, weight..., from entry `start` on.
 
     Flat, not tuples: a 10,000-entry catalog has over a million postings, and a tuple each
     tripled the time to build them.
     """
-    found: defaultdict[str, list[int]] = defaultdict(list)
     extend, slot = list.extend, found.__getitem__
-    for idx, entry in enumerate(entries):
+    for idx, entry in enumerate(entries, start):
         weights: dict[str, int] = {}  # a gram in several fields counts the sum of them
         get = weights.get
         for weight, grams in _fields(entry):
@@ -69,21 +68,30 @@ def postings(entries: list[Entry]) -> Postings:
         # The appends run in C (map), not in a Python loop: this is most of the build.
         pairs = zip(itertools.repeat(idx), weights.values())
         deque(map(extend, map(slot, weights), pairs), maxlen=0)
-    return dict(found)
+
+
+# Postings built elsewhere for a consecutive run of entries: (run length, numbered backwards
+# from the run's end rather than forwards from its start, postings).
+Part = tuple[int, bool, Postings]
 
 
 class TextIndex:
     """Maps terms and word pairs to entries with a field-weighted, saturated weight."""
 
-    def __init__(self, entries: list[Entry], parts: list[tuple[int, Postings]] | None = None):
-        """`parts`: the postings of consecutive runs of the entries, as (run length, postings),
-        when other processes built them (see loading.py); without them the index builds here.
+    def __init__(self, entries: list[Entry], parts: list[Part] | None = None) -> None:
+        """`parts`: the postings of consecutive runs of the entries, when other processes built
+        them (see loading.py); without them the index builds here.
         """
-        self.parts: list[tuple[int, Postings]] = []  # (first entry, postings)
-        start = 0
-        for length, found in parts if parts is not None else [(len(entries), postings(entries))]:
-            self.parts.append((start, found))
-            start += length
+        if parts is None:
+            found: defaultdict[str, list[int]] = defaultdict(list)
+            add_postings(found, entries, 0)
+            parts = [(len(entries), False, dict(found))]
+        self.parts: list[tuple[int, int, int, Postings]] = []  # first, end, entry 0, postings
+        first = 0
+        for length, backwards, found in parts:
+            end = first + length
+            self.parts.append((first, end, end if backwards else first, found))
+            first = end
         self.n = max(len(entries), 1)
         self.max_idf = math.log(1 + self.n)
         # A commoner term picks no entry (too many hold it); its idf still counts.
@@ -91,7 +99,7 @@ class TextIndex:
 
     def _df(self, gram: str) -> int:
         """How many entries hold the gram."""
-        return sum(len(found.get(gram, ())) for _, found in self.parts) // 2
+        return sum(len(found.get(gram, ())) for *_, found in self.parts) // 2
 
     def _idf(self, gram: str) -> float:
         df = self._df(gram)
@@ -110,18 +118,18 @@ class TextIndex:
             if not 0 < self._df(gram) <= self.limit:
                 continue
             idf = self._idf(gram) * share / total
-            for start, part in self.parts:
+            for *_, zero, part in self.parts:
                 found = part.get(gram, [])
                 for idx, weight in zip(found[::2], found[1::2], strict=True):
                     # saturated: w / (w + 1), in tenths
-                    scores[start + idx] += idf * weight / (weight + 10.0)
+                    scores[zero + idx] += idf * weight / (weight + 10.0)
         return scores
 
     def words(self, folded: str, idx: int) -> list[str]:
         """The query's terms that this entry has, to say why it matched."""
-        start, part = next((s, p) for s, p in reversed(self.parts) if s <= idx)
+        zero, part = next((z, p) for first, end, z, p in self.parts if first <= idx < end)
         return [
             w
             for w in dict.fromkeys(terms(folded))
-            if self._df(w) <= self.limit and idx - start in part.get(w, [])[::2]
+            if self._df(w) <= self.limit and idx - zero in part.get(w, [])[::2]
         ]

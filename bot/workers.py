@@ -44,21 +44,44 @@ def split(sizes: Sequence[int], parts: int) -> list[slice]:
     return [slice(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def spread(func: str, items: list, sizes: Sequence[int] | None = None) -> list:
-    """`module:function(part)` on consecutive parts of the items, one per CPU.
+def share(func: str, items: list, sizes: Sequence[int] | None = None) -> list | None:
+    """`module:function(items, claims, backwards)` over the items, on every CPU.
 
-    Returns each part's result in order; this process does the first part itself.
+    The items are cut into consecutive segments, one per two CPUs. In each, one process works
+    forwards from the start and one backwards from the end, each taking the next item nobody
+    has taken (see `claim`), until they meet: a CPU that runs slow leaves more to its
+    partner, and each process's items stay consecutive. This process works forwards in the
+    first segment. Returns each process's result in item order, or None if a worker failed.
     """
-    parts = min(cpus(), len(items))
-    if parts < 2:
-        return [_call(func, (items,))]
-    own, *others = split(sizes if sizes is not None else [1] * len(items), parts)
-    started = [Worker(func, (items[part],)) for part in others]
+    procs = min(cpus(), len(items))
+    if procs < 2:
+        return [_call(func, (items, None, False))]
+    segments = split(sizes if sizes is not None else [1] * len(items), (procs + 1) // 2)
+    with tempfile.TemporaryDirectory(prefix="catalog-claims-") as claims:
+        jobs = []  # (segment's claims, its items, backwards), in item order
+        for k, segment in enumerate(segments):
+            os.mkdir(folder := os.path.join(claims, str(k)))
+            for backwards in (False, True)[: min(2, procs - 2 * k)]:
+                jobs.append((folder, items[segment], backwards))
+        started = [Worker(func, (part, folder, backwards)) for folder, part, backwards in jobs[1:]]
+        try:
+            folder, part, backwards = jobs[0]
+            results = [_call(func, (part, folder, backwards))] + [w.result() for w in started]
+        finally:
+            for worker in started:
+                worker.close()
+    return None if any(result is None for result in results) else results
+
+
+def claim(claims: str | None, index: int) -> bool:
+    """Take item `index` unless another process has: only one can create its file."""
+    if claims is None:  # working alone
+        return True
     try:
-        return [_call(func, (items[own],))] + [w.result() for w in started]
-    finally:
-        for worker in started:
-            worker.close()
+        os.close(os.open(os.path.join(claims, str(index)), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 def _call(func: str, args: tuple) -> Any:
@@ -67,14 +90,10 @@ def _call(func: str, args: tuple) -> Any:
 
 
 class Worker:
-    """One call of `module:function(*args)` in a fresh interpreter; data crosses as marshal.
-
-    A worker that cannot start or fails is not an error: `result` then runs the call here,
-    which raises whatever the worker met, with the same message.
-    """
+    """One call of `module:function(*args)` in a fresh interpreter; data crosses as marshal."""
 
     def __init__(self, func: str, args: tuple) -> None:
-        self.func, self.args = func, args
+        self.func = func
         self._proc: subprocess.Popen | None = None
         path = os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))
         try:
@@ -90,17 +109,18 @@ class Worker:
                     env={**os.environ, "PYTHONPATH": path},
                 )
         except OSError as exc:  # no interpreter, no temporary file, no processes left
-            log.warning("cannot start a worker process (%s); working in this one", exc)
+            log.warning("cannot start a worker process (%s)", exc)
 
     def result(self) -> Any:
-        """What the call returned."""
-        if self._proc is not None:
-            out, _ = self._proc.communicate()
-            if self._proc.returncode == 0:
-                return marshal.loads(out)
-            if self._proc.returncode != 3:  # 3: the call raised; it will again, here
+        """What the call returned; None if the worker did not start or failed."""
+        if self._proc is None:
+            return None
+        out, _ = self._proc.communicate()
+        if self._proc.returncode != 0:
+            if self._proc.returncode != 3:  # 3: the call raised, as it will again
                 log.warning("worker for %s exited with %s", self.func, self._proc.returncode)
-        return _call(self.func, self.args)
+            return None
+        return marshal.loads(out)
 
     def close(self) -> None:
         """Stop the worker if it is still running."""

@@ -14,9 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import loading, workers
-from bot.catalog import DEFAULT_CATALOG, CatalogError, load_catalog
+from bot.catalog import DEFAULT_CATALOG, CatalogError, Entry, assemble, load_catalog
+from bot.codes import CodeIndex
 from bot.matcher import Matcher
+from bot.messages import MessageIndex
+from bot.parts import index_files
 from bot.text import _TOKEN, clean, tokens
+from bot.textindex import TextIndex
 from tests.test_matcher import CAPTIONS, CODES, MESSAGES, NEGATIVES, OCR, PARAPHRASES
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.json"
@@ -63,19 +67,51 @@ def test_a_broken_file_read_by_a_worker_is_named_as_when_read_here(parallel, tmp
     assert "09-general.yaml" in str(spread.value) and "field 'severity'" in str(spread.value)
 
 
-def test_a_worker_that_cannot_start_leaves_the_work_to_this_process(monkeypatch, caplog):
+def _assembled(parts: list) -> Matcher:
+    """A matcher put together from parts, as load_matcher does."""
+    entries = [Entry(*row) for rows, *_ in parts for row in rows]
+    return Matcher(
+        assemble(entries, DEFAULT_CATALOG, 9),
+        codes=CodeIndex(entries, [keys for part in parts for keys in part[2]]),
+        messages=MessageIndex(entries, [keys for part in parts for keys in part[3]]),
+        text=TextIndex(entries, [(len(p[0]), p[4], p[1]) for p in parts]),
+    )
+
+
+@pytest.mark.parametrize("cut", [0, 4, 9])
+def test_runs_worked_forwards_and_backwards_answer_alike(matcher: Matcher, cut):
+    """However two processes split the files, numbering from either end gives one index."""
+    paths = [str(p) for p in sorted(DEFAULT_CATALOG.glob("*.yaml"))]
+    spread = _assembled([
+        index_files(paths[:cut], None, False), index_files(paths[cut:], None, True)
+    ])
+    for query in QUERIES:
+        assert spread.match(query).to_json() == matcher.match(query).to_json(), query
+
+
+def test_two_processes_take_every_file_once_and_meet(tmp_path):
+    paths = [str(p) for p in sorted(DEFAULT_CATALOG.glob("*.yaml"))]
+    assert workers.claim(str(tmp_path), 5) and not workers.claim(str(tmp_path), 5)
+    forwards = index_files(paths, str(tmp_path), False)  # stops at file 5, taken
+    backwards = index_files(paths, str(tmp_path), True)  # takes 8, 7, 6, then meets
+    assert [r[0] for r in forwards[0]] + [r[0] for r in backwards[0]] == [
+        e.id for e in load_catalog().entries if e.file not in {Path(paths[5]).name}
+    ]
+
+
+def test_a_worker_that_cannot_start_leaves_the_work_to_this_process(
+    parallel, monkeypatch, caplog, matcher: Matcher
+):
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    paths = [str(p) for p in sorted(DEFAULT_CATALOG.glob("*.yaml"))[:2]]
     with caplog.at_level(logging.WARNING):
-        rows, found, *_ = workers.Worker("bot.parts:index_files", (paths,)).result()
+        alone = loading.load_matcher()
     assert "cannot start a worker process" in caplog.text
-    assert rows and found
+    assert alone.match("auth:73").to_json() == matcher.match("auth:73").to_json()
 
 
-def test_a_failing_call_fails_here_with_its_own_message(tmp_path):
-    worker = workers.Worker("bot.parts:index_files", ([str(tmp_path / "gone.yaml")],))
-    with pytest.raises(CatalogError, match=r"gone\.yaml: cannot read"):
-        worker.result()
+def test_a_worker_whose_call_fails_reports_no_result(tmp_path):
+    worker = workers.Worker("bot.parts:index_files", ([str(tmp_path / "gone.yaml")], None, False))
+    assert worker.result() is None
 
 
 @given(sizes=st.lists(st.integers(min_value=0, max_value=10**7), max_size=40),
