@@ -28,11 +28,7 @@ def cpus() -> int:
 
 
 def split(sizes: Sequence[int], parts: int) -> list[slice]:
-    """Consecutive slices of about equal total size.
-
-    Equal, though a worker starts late (a fresh interpreter, about 0.15 s): this process
-    has to take in the workers' results after its own share, which costs as much.
-    """
+    """Consecutive slices of about equal total size."""
     total = sum(sizes)
     bounds = [0]
     done = 0
@@ -56,8 +52,13 @@ def share(func: str, items: list, sizes: Sequence[int] | None = None) -> list | 
     procs = min(cpus(), len(items))
     if procs < 2:
         return [_call(func, (items, None, False))]
+    try:
+        claimed = tempfile.TemporaryDirectory(prefix="catalog-claims-")
+    except OSError as exc:
+        log.warning("no temporary folder for worker processes (%s)", exc)
+        return [_call(func, (items, None, False))]
     segments = split(sizes if sizes is not None else [1] * len(items), (procs + 1) // 2)
-    with tempfile.TemporaryDirectory(prefix="catalog-claims-") as claims:
+    with claimed as claims:
         jobs = []  # (segment's claims, its items, backwards), in item order
         for k, segment in enumerate(segments):
             os.mkdir(folder := os.path.join(claims, str(k)))
