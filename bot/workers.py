@@ -57,12 +57,13 @@ def share(func: str, items: list, sizes: Sequence[int] | None = None) -> list | 
     except OSError as exc:
         log.warning("no temporary folder for worker processes (%s)", exc)
         return [_call(func, (items, None, False))]
-    segments = split(sizes if sizes is not None else [1] * len(items), (procs + 1) // 2)
+    shares = split(sizes if sizes is not None else [1] * len(items), procs)
     with claimed as claims:
         jobs = []  # (segment's claims, its items, backwards), in item order
-        for k, segment in enumerate(segments):
+        for k in range(0, len(shares), 2):  # a segment: two shares, or the odd one out
+            segment = slice(shares[k].start, shares[min(k + 1, len(shares) - 1)].stop)
             os.mkdir(folder := os.path.join(claims, str(k)))
-            for backwards in (False, True)[: min(2, procs - 2 * k)]:
+            for backwards in (False, True)[: len(shares[k : k + 2])]:
                 jobs.append((folder, items[segment], backwards))
         started = [Worker(func, (part, folder, backwards)) for folder, part, backwards in jobs[1:]]
         try:
