@@ -212,8 +212,8 @@ def _check_entry(raw: object, file: str, index: int, line: int | None) -> Entry:
         raise CatalogError(f"{_where(file, f'#{index + 1}', None, line)}: must be a mapping")
     name = raw.get("id")
     label = name if isinstance(name, str) and name.strip() else f"#{index + 1}"
-    if not raw.keys() <= FIELDS.keys():
-        unknown = sorted(set(map(str, raw)) - FIELDS.keys())
+    unknown = sorted(set(map(str, raw)) - FIELDS.keys())
+    if unknown:
         raise CatalogError(
             f"{_where(file, label, unknown[0], line)}: unknown field (allowed: {', '.join(FIELDS)})"
         )

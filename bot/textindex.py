@@ -72,13 +72,13 @@ def add_postings(found: defaultdict[str, list[int]], entries: list[Entry], start
 
 # Postings built elsewhere for a consecutive run of entries: (run length, numbered backwards
 # from the run's end rather than forwards from its start, postings).
-Part = tuple[int, bool, Postings]
+Run = tuple[int, bool, Postings]
 
 
 class TextIndex:
     """Maps terms and word pairs to entries with a field-weighted, saturated weight."""
 
-    def __init__(self, entries: list[Entry], parts: list[Part] | None = None) -> None:
+    def __init__(self, entries: list[Entry], parts: list[Run] | None = None) -> None:
         """`parts`: the postings of consecutive runs of the entries, when other processes built
         them (see loading.py); without them the index builds here.
         """
@@ -101,8 +101,7 @@ class TextIndex:
         """How many entries hold the gram."""
         return sum(len(found.get(gram, ())) for *_, found in self.parts) // 2
 
-    def _idf(self, gram: str) -> float:
-        df = self._df(gram)
+    def _idf(self, df: int) -> float:
         if df == 0:
             return self.max_idf
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
@@ -112,12 +111,13 @@ class TextIndex:
         words = list(dict.fromkeys(terms(folded)))
         if not words:
             return {}
-        total = sum(map(self._idf, words))
+        total = sum(self._idf(self._df(w)) for w in words)
         scores: dict[int, float] = defaultdict(float)
         for gram, share in [(w, 1.0) for w in words] + [(p, BIGRAM_SHARE) for p in _pairs(words)]:
-            if not 0 < self._df(gram) <= self.limit:
+            df = self._df(gram)
+            if not 0 < df <= self.limit:
                 continue
-            idf = self._idf(gram) * share / total
+            idf = self._idf(df) * share / total
             for *_, zero, part in self.parts:
                 found = part.get(gram, [])
                 for idx, weight in zip(found[::2], found[1::2], strict=True):
