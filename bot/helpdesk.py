@@ -93,6 +93,10 @@ class Helpdesk:
         """Record a lookup and the answer posted for it; one log line for both."""
         best = result.best if result is not None else None
         message_id = sent.id if isinstance(sent, discord.Message) else sent
+        answer = None
+        if message_id is not None and entry is not None:
+            answer = Answer(message_id, entry.id, guild_id, channel_id)
+            self._remember(answer)  # before any write: clicks may already be arriving
         if result is not None:
             await self.store.add_lookup(
                 source,
@@ -103,9 +107,7 @@ class Helpdesk:
                 guild_id,
                 channel_id,
             )
-        if message_id is not None and entry is not None:
-            answer = Answer(message_id, entry.id, guild_id, channel_id)
-            self._remember(answer)
+        if answer is not None:
             self.metrics.answers.inc(source)
             await self.store.add_answer(answer)
         log.info(

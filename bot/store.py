@@ -208,9 +208,14 @@ class Store:
         )
 
     async def add_answer(self, answer: Answer) -> None:
+        """Record a posted answer once; the first record wins.
+
+        Never REPLACE: that deletes the row, and its votes with it (ON DELETE CASCADE), when a
+        click records the answer before the answer's own record lands.
+        """
         await self._write(
-            "INSERT OR REPLACE INTO answers (message_id, entry_id, guild_id, channel_id,"
-            " created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO answers (message_id, entry_id, guild_id, channel_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
             (answer.message_id, answer.entry_id, answer.guild_id, answer.channel_id, time.time()),
         )
 

@@ -107,6 +107,20 @@ async def test_locked_database_queues_votes_and_never_claims_them_saved(fake, tm
     await proc.stop()
 
 
+async def first_saved(clicks: list[asyncio.Task], timeout: float = 15) -> None:
+    """Wait until some click has been told "Saved" (a fixed sleep is too short on slow CI)."""
+    pending = set(clicks)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while pending:
+        left = deadline - asyncio.get_running_loop().time()
+        done, pending = await asyncio.wait(pending, timeout=max(left, 0),
+                                           return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            raise AssertionError(f"no vote acknowledged within {timeout} s")
+        if any(t.exception() is None and "Saved" in t.result().content for t in done):
+            return
+
+
 async def vote_flood(fake: FakeDiscord, db: Path, tmp_path: Path, n: int, stop) -> tuple:
     """Start the bot, flood one answer with n votes, call `stop(proc)` mid-flood.
 
@@ -119,7 +133,7 @@ async def vote_flood(fake: FakeDiscord, db: Path, tmp_path: Path, n: int, stop) 
     clicks = [asyncio.create_task(fake.click("seb:v:1:auth:73", answer.message, user=v,
                                              timeout=10))
               for v in voters]
-    await asyncio.sleep(0.3)
+    await first_saved(clicks)  # mid-flood: votes acknowledged and many more in flight
     stopped = await stop(proc)
     results = await asyncio.gather(*clicks, return_exceptions=True)
     acked = {v.id for v, r in zip(voters, results, strict=True)

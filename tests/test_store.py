@@ -126,6 +126,14 @@ async def test_vote_is_on_disk_when_vote_returns(store: Store, db_path: Path):
     assert _sql(db_path, "SELECT message_id, user_id, step FROM votes") == [(7, 555, 4)]
 
 
+async def test_recording_an_answer_again_keeps_its_votes(store: Store, db_path: Path):
+    """A click and the answer's own record can both record it: saved votes must survive."""
+    await _answer(store, 7, "error:7")
+    await store.vote(7, 555, 4)
+    await store.add_answer(Answer(7, "error:7", 10, 20))
+    assert _sql(db_path, "SELECT message_id, user_id, step FROM votes") == [(7, 555, 4)]
+
+
 async def test_thousand_concurrent_votes_all_land(store: Store, db_path: Path):
     """1,000 users voting at once: every vote is saved with its own step."""
     await _answer(store, 1, "error:2026")
