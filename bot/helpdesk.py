@@ -93,10 +93,6 @@ class Helpdesk:
         """Record a lookup and the answer posted for it; one log line for both."""
         best = result.best if result is not None else None
         message_id = sent.id if isinstance(sent, discord.Message) else sent
-        answer = None
-        if message_id is not None and entry is not None:
-            answer = Answer(message_id, entry.id, guild_id, channel_id)
-            self._remember(answer)  # before any write: clicks may already be arriving
         if result is not None:
             await self.store.add_lookup(
                 source,
@@ -107,7 +103,11 @@ class Helpdesk:
                 guild_id,
                 channel_id,
             )
-        if answer is not None:
+        if message_id is not None and entry is not None:
+            answer = Answer(message_id, entry.id, guild_id, channel_id)
+            # Cached and queued with no await between: a click that finds it cached queues
+            # its vote behind this write, so the vote's foreign key holds.
+            self._remember(answer)
             self.metrics.answers.inc(source)
             await self.store.add_answer(answer)
         log.info(

@@ -95,10 +95,7 @@ async def test_catalog_reload_by_command_and_sighup(fake, tmp_path):
     # SIGHUP reloads too: the operator's `systemctl reload`.
     extra.unlink()
     proc.proc.send_signal(signal.SIGHUP)
-    for _ in range(50):
-        if "catalog reloaded: 65 entries" in proc.log_text():
-            break
-        await asyncio.sleep(0.1)
+    await proc.wait_ready(timeout=15, line="catalog reloaded: 65 entries")
     gone = await fake.slash_command("spotify-error", {"query": "custom:1"})
     assert not gone.embeds[0]["title"].startswith("custom:1")
     member = fake.make_user("member")
