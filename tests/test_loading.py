@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
 import shutil
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,24 @@ def test_a_catalog_read_by_workers_answers_every_query_alike(
     for query in QUERIES:
         assert spread.match(query).to_json() == matcher.match(query).to_json(), query
     assert [e.id for e in spread.complete("acc")] == [e.id for e in matcher.complete("acc")]
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_a_replaced_catalog_is_freed_at_once(parallel, monkeypatch, big):
+    """A reload drops the old matcher: with its objects frozen out of the cyclic GC (bulk),
+    a reference cycle anywhere in it would keep it for the bot's lifetime."""
+    if not big:
+        monkeypatch.setattr(loading, "PARALLEL_BYTES", 10**12)
+    old = loading.load_matcher()
+    old.match("my songs stop after a few seconds, error 17 or auth:73")  # fill its memos
+    parts = [old, old.codes, old.messages, old.text]
+    refs = [weakref.ref(part) for part in parts]
+    del old, parts
+    gc.disable()
+    try:
+        assert [ref() for ref in refs] == [None] * len(refs)
+    finally:
+        gc.enable()
 
 
 def _broken_copy(tmp_path: Path) -> Path:
