@@ -75,8 +75,9 @@ def _squeeze(text: str) -> str:
     return "".join(tokens(fold(text)))
 
 
-# An entry's code keys: (namespace, number) pairs, and squeezed symbolic names.
-CodeKeys = tuple[list[tuple[str, int]], list[str]]
+# An entry's code keys: (namespace, number) pairs, squeezed symbolic names, and the OCR
+# skeleton of each namespace but "error" (worked out here, so workers share the work).
+CodeKeys = tuple[list[tuple[str, int]], list[str], list[tuple[str, str]]]
 
 
 def _symbol(text: str) -> str | None:
@@ -106,7 +107,10 @@ def code_keys(entry: Entry) -> CodeKeys:
         names.append(_symbol(text))
         if ":" in text:
             names.append(_symbol(text.split(":", 1)[1]))
-    return numbers, [name for name in names if name is not None]
+    namespaces = dict.fromkeys(ns for ns, _ in numbers if ns != "error")
+    return numbers, [name for name in names if name is not None], [
+        (skeleton(ns), ns) for ns in namespaces
+    ]
 
 
 class CodeIndex:
@@ -119,7 +123,8 @@ class CodeIndex:
         self.numbers: list[set[int]] = []
         self.by_number: dict[int, list[int]] = defaultdict(list)  # any namespace
         found = keys if keys is not None else map(code_keys, entries)
-        for idx, (numbers, names) in enumerate(found):
+        self._ns_by_skeleton: dict[str, str] = {}
+        for idx, (numbers, names, namespaces) in enumerate(found):
             for ns, value in numbers:
                 if idx not in self.numeric[(ns, value)]:
                     self.numeric[(ns, value)].append(idx)
@@ -128,10 +133,11 @@ class CodeIndex:
             for name in names:
                 self.symbols.setdefault(name, idx)
             self.numbers.append({abs(value) for _, value in numbers})
+            for skel, ns in namespaces:  # two that OCR alike: the first in the catalog
+                self._ns_by_skeleton.setdefault(skel, ns)
         namespaces = {ns for ns, _ in self.numeric} - {"error"}
         for ns in namespaces:  # a bare namespace ("com.spotify.installer") names no one entry
             self.symbols.pop(ns, None)
-        self._ns_by_skeleton = {skeleton(ns): ns for ns in namespaces}
         for alias, ns in NS_ALIASES.items():
             if ns in namespaces:
                 self._ns_by_skeleton[skeleton(alias)] = ns
