@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterator
 
 from bot.catalog import Entry
@@ -58,16 +58,18 @@ def add_postings(found: defaultdict[str, list[int]], entries: list[Entry], start
     Flat, not tuples: a 10,000-entry catalog has over a million postings, and a tuple each
     tripled the time to build them.
     """
-    extend, slot = list.extend, found.__getitem__
+    slot = found.__getitem__
     for idx, entry in enumerate(entries, start):
-        weights: dict[str, int] = {}  # a gram in several fields counts the sum of them
-        get = weights.get
         for weight, grams in _fields(entry):
+            pair = (idx, weight)
             for gram in grams:
-                weights[gram] = get(gram, 0) + weight
-        # The appends run in C (map), not in a Python loop: this is most of the build.
-        pairs = zip(itertools.repeat(idx), weights.values())
-        deque(map(extend, map(slot, weights), pairs), maxlen=0)
+                postings = slot(gram)
+                # A gram in several places of one entry counts the sum of their weights;
+                # entries come in order, so this entry's pair, if any, is the last one.
+                if postings and postings[-2] == idx:
+                    postings[-1] += weight
+                else:
+                    postings += pair
 
 
 # Postings built elsewhere for a consecutive run of entries: (run length, numbered backwards
