@@ -248,35 +248,37 @@ class Store:
     async def stats(self, since: float, entry_id: str | None = None, top: int = 10) -> Stats:
         """Lookups, answers and votes since a time; per-step votes of every (or one) entry."""
         stats = Stats(since=since)
-        only = " AND entry_id = ?" if entry_id is not None else ""
-        extra = (entry_id,) if entry_id is not None else ()
-        row = await self._one(
-            "SELECT COUNT(*), COUNT(entry_id) FROM lookups WHERE created_at >= ?" + only,
-            (since, *extra),
+        # One entry's report or every entry's: ":entry IS NULL" keeps all rows.
+        args = {"since": since, "entry": entry_id, "top": top}
+        stats.lookups, stats.matched = await self._one(
+            "SELECT COUNT(*), COUNT(entry_id) FROM lookups"
+            " WHERE created_at >= :since AND (:entry IS NULL OR entry_id = :entry)",
+            args,
         )
-        stats.lookups, stats.matched = row
         stats.unmatched = stats.lookups - stats.matched if entry_id is None else 0
         (stats.answers,) = await self._one(
-            "SELECT COUNT(*) FROM answers WHERE created_at >= ?" + only, (since, *extra)
+            "SELECT COUNT(*) FROM answers"
+            " WHERE created_at >= :since AND (:entry IS NULL OR entry_id = :entry)",
+            args,
         )
         (stats.votes,) = await self._one(
             "SELECT COUNT(*) FROM votes v JOIN answers a USING (message_id)"
-            " WHERE v.voted_at >= ?" + only.replace("entry_id", "a.entry_id"),
-            (since, *extra),
+            " WHERE v.voted_at >= :since AND (:entry IS NULL OR a.entry_id = :entry)",
+            args,
         )
         async with self.reader.execute(
-            "SELECT entry_id, COUNT(*) AS n FROM lookups WHERE created_at >= ?"
-            " AND entry_id IS NOT NULL" + only + " GROUP BY entry_id ORDER BY n DESC, entry_id"
-            " LIMIT ?",
-            (since, *extra, top),
+            "SELECT entry_id, COUNT(*) AS n FROM lookups"
+            " WHERE created_at >= :since AND entry_id IS NOT NULL"
+            " AND (:entry IS NULL OR entry_id = :entry)"
+            " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT :top",
+            args,
         ) as cur:
             stats.top = [(e, n) for e, n in await cur.fetchall()]
         async with self.reader.execute(
             "SELECT a.entry_id, v.step, COUNT(*) FROM votes v JOIN answers a USING (message_id)"
-            " WHERE v.voted_at >= ?"
-            + only.replace("entry_id", "a.entry_id")
-            + " GROUP BY a.entry_id, v.step",
-            (since, *extra),
+            " WHERE v.voted_at >= :since AND (:entry IS NULL OR a.entry_id = :entry)"
+            " GROUP BY a.entry_id, v.step",
+            args,
         ) as cur:
             for entry, step, n in await cur.fetchall():
                 stats.steps.setdefault(entry, {})[step] = n
@@ -311,7 +313,7 @@ class Store:
             (cutoff,),
         )
 
-    async def _one(self, sql: str, params: tuple) -> tuple:
+    async def _one(self, sql: str, params: tuple | dict) -> tuple:
         async with self.reader.execute(sql, params) as cur:
             return await cur.fetchone()
 
