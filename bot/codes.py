@@ -9,33 +9,26 @@ from dataclasses import dataclass
 from bot.catalog import Entry
 from bot.text import clean, fold, skeleton, tokens
 
-# Words that introduce a bare error number, in the languages people paste.
+# Words that introduce a bare error number ("error", "code"), in the languages people paste.
 GENERIC_WORDS = (
-    "errorcode",
-    "error",
-    "err",
-    "code",
-    "fehlercode",
-    "fehler",
-    "erreur",
-    "errore",
-    "erro",
-    "codigo",
-    "código",
-    "kod",
-    "foutcode",
-    "fout",
-    "virhe",
-    "hata",
-    "ошибка",
-    "błąd",
-    "fejl",
-    "felkod",
-    "fel",
-    "feil",
+    # English, German, French, Italian, Spanish, Portuguese
+    "errorcode", "error", "err", "code", "fehlercode", "fehler", "erreur", "errore", "codice",
+    "erro", "codigo", "código",
+    # Dutch, Scandinavian, Finnish
+    "foutcode", "fout", "fejl", "fejlkode", "feil", "feilkode", "felkod", "fel", "kode",
+    "virhe", "virhekoodi", "koodi",
+    # Polish, Czech, Slovak, Hungarian, Romanian, Turkish, Russian, Ukrainian
+    "kod", "kód", "błąd", "błędu", "chyba", "chyby", "hiba", "hibakód", "eroare", "hata",
+    "hatası", "kodu",
+    "ошибка", "ошибки", "код", "помилка", "помилки",
+    # Japanese, Chinese, Korean
+    "エラー", "エラーコード", "错误", "错误代码", "錯誤", "錯誤代碼", "오류", "코드",
 )
 _GENERIC = frozenset(fold(w) for w in GENERIC_WORDS)
-_FILLERS = _GENERIC | {"code", "no", "nr", "number", "num", "de", "n"}
+# Words that may stand between those and the number; "cod" only here, as "COD 4" is a game.
+_FILLERS = _GENERIC | frozenset(
+    map(fold, ("no", "nr", "number", "num", "n", "de", "di", "numero", "nummer", "номер", "cod"))
+)
 # Namespaces that are the same thing spelled differently.
 NS_ALIASES = {"webapi": "http", "desktoploginaccount": "desktoploginaccounts"}
 _WORD = re.compile(r"[^\W_]+")

@@ -30,7 +30,9 @@ MESSAGE_CANDIDATES = 12
 # Other products' errors: their bare numbers are not Spotify's.
 FOREIGN = re.compile(
     r"\b(?:steam|xbox|playstation|psn|netflix|windows update|traceback|python|java|minecraft"
-    r"|roblox|fortnite|valorant|discord|youtube|apple music|itunes|tidal|deezer|website)\b"
+    r"|roblox|fortnite|valorant|call of duty|warzone|epic games|battle\.?net|ubisoft|nvidia"
+    r"|geforce|adobe|zoom|whatsapp|instagram|tiktok|twitch|discord|youtube|apple music|itunes"
+    r"|tidal|deezer|soundcloud|amazon music|website)\b"
 )
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
 

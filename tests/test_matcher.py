@@ -44,6 +44,9 @@ CAPTIONS = [
 INTL = [
     ("Spotify Fehlercode auth:73", "auth:73"), ("código de error: 17", "accesspoint:17"),
     ("erreur 2026 spotify", "error:2026"), ("spotify ошибка 2026", "error:2026"),
+    ("kod błędu 4", "accounts:4"), ("код ошибки 2026", "error:2026"),
+    ("エラーコード 17", "accesspoint:17"), ("Spotify virhekoodi 30", "error:30"),
+    ("hata kodu: 2026", "error:2026"),
 ]
 PARAPHRASES = [
     ("spotify says I've been signed out everywhere", "accounts:127"),
@@ -58,6 +61,7 @@ NEGATIVES = [
     "my discord says something went wrong when I upload a picture of my cat",
     "how do I make a collaborative playlist", "lol", "thanks everyone!", "pls help spotify",
     "windows update error 0x80070005", "steam error code 18", "netflix error code 7",
+    "COD 4 keeps crashing", "call of duty error 4",
     "Traceback (most recent call last):\n  File \"x.py\", line 2\nKeyError: 2",
     "error code 404 on my website", "I can't find my liked songs", "", "   \n\t",
 ]
