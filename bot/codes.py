@@ -53,6 +53,8 @@ class CodeHit:
     entries: tuple[int, ...]
     specific: bool  # a namespace or a symbolic name, not a bare "error N"
     strong: bool  # explicit enough to answer on
+    # An HTTP status or a name typed as words ("too many requests"): other services say it too.
+    plain: bool = False
 
 
 def _ns_key(words: str) -> str:
@@ -188,7 +190,9 @@ class CodeIndex:
         found = self.numeric.get((ns, -value if negative else value)) or self.numeric.get(
             (ns, value), []
         )
-        return CodeHit(text.strip(), tuple(found), specific=ns != "error", strong=True)
+        return CodeHit(
+            text.strip(), tuple(found), specific=ns != "error", strong=True, plain=ns == "http"
+        )
 
     def _symbol_hits(self, folded: str) -> list[CodeHit]:
         spans = [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", folded)]
@@ -207,5 +211,5 @@ class CodeIndex:
                     continue
                 strong = glued or j - i >= 2 or bool(numbers & self.numbers[idx])
                 text = folded[spans[i][0] : spans[j][1]]
-                hits.append(CodeHit(text, (idx,), specific=True, strong=strong))
+                hits.append(CodeHit(text, (idx,), specific=True, strong=strong, plain=not glued))
         return hits

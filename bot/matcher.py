@@ -141,9 +141,13 @@ class Matcher:
         whole = len(folded.split()) == 1
         hits = self.codes.scan(folded, whole_number=whole)
         foreign = FOREIGN.search(folded) is not None and "spotify" not in folded
+
+        def counts(hit) -> bool:  # beside another product, only Spotify's own codes count
+            return hit.strong and not (foreign and (hit.plain or not hit.specific))
+
         named: set[int] = set()
         unknown = False
-        strong = [h for h in hits if h.strong and h.entries and (h.specific or not foreign)]
+        strong = [h for h in hits if counts(h) and h.entries]
         specific = [h for h in strong if h.specific]
         for hit in specific or strong:
             named.update(hit.entries)
@@ -155,7 +159,7 @@ class Matcher:
             if not hit.entries and hit.strong:
                 unknown = True
             for idx in hit.entries:
-                weak = not hit.strong or (foreign and not hit.specific) or idx not in named
+                weak = not counts(hit) or idx not in named
                 offer(idx, 72 if weak else (100 if len(named) == 1 else 90), f"code {hit.text}")
         if not named and unknown:
             # An unknown bare number may still be another namespace's: list, never answer.

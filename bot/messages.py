@@ -6,11 +6,18 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 from bot.catalog import Entry
 from bot.text import clean, fold, skeleton_text, terms
 
 # Shorter messages (in skeleton characters) are too plain to recognise in a paste.
 MIN_FRAGMENT = 12
+# A word no message has may be one retyped with a typo ("sesion"): it also finds messages
+# with a word this similar (0-100), for this many such words of a paste at most.
+TYPO_SIMILARITY = 80
+TYPO_MIN_LENGTH = 5
+TYPO_WORDS = 4
 _CODE_SUFFIX = re.compile(r"\s*\((?:error )?code[^)]*\)", re.IGNORECASE)
 
 # One entry's messages as indexed: (as shown, without a code suffix; skeleton form; terms).
@@ -49,12 +56,25 @@ class MessageIndex:
                 for term in words:
                     self._by_term[term].append(len(self.messages))
                 self.messages.append(Message(idx, skel, shown))
+        self._vocabulary = list(self._by_term)
 
     def candidates(self, folded: str, limit: int) -> list[Message]:
         """The messages sharing the most terms with the text, most first."""
         votes: dict[int, int] = defaultdict(int)
+        unknown = []
         for term in set(terms(folded)):
-            for mid in self._by_term.get(term, ()):
+            found = self._by_term.get(term)
+            if found is None:
+                unknown.append(term)
+            for mid in found or ():
                 votes[mid] += 1
+        # Only a candidate: the message must still be similar enough as a whole to count.
+        for term in [t for t in unknown if len(t) >= TYPO_MIN_LENGTH][:TYPO_WORDS]:
+            near = process.extractOne(
+                term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SIMILARITY
+            )
+            if near is not None:
+                for mid in self._by_term[near[0]]:
+                    votes[mid] += 1
         best = sorted(votes, key=votes.__getitem__, reverse=True)[:limit]
         return [self.messages[mid] for mid in best]

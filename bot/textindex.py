@@ -29,6 +29,7 @@ BIGRAM_FIELDS = frozenset({"keywords", "title", "messages", "codes"})
 # Above this share of all entries a term says nothing about which one is meant.
 MAX_DF_SHARE = 0.25
 MAX_DF = 400
+QUERY_WORDS = 5
 
 Postings = dict[str, list[int]]
 
@@ -113,7 +114,9 @@ class TextIndex:
         words = list(dict.fromkeys(terms(folded)))
         if not words:
             return {}
-        total = sum(self._idf(self._df(w)) for w in words)
+        # The share is of the query's weight, but a long story around the problem should not
+        # dilute what its few telling words explain: past QUERY_WORDS rare words' worth, no more.
+        total = min(sum(self._idf(self._df(w)) for w in words), QUERY_WORDS * self.max_idf)
         scores: dict[int, float] = defaultdict(float)
         for gram, share in [(w, 1.0) for w in words] + [(p, BIGRAM_SHARE) for p in _pairs(words)]:
             df = self._df(gram)

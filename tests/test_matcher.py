@@ -20,6 +20,9 @@ CODES = [
     ("media decoding error on some tracks", "MEDIA_DECODING_ERROR"),
     ("HTTP 403 RESTRICTION_VIOLATED", "webapi:403-RESTRICTION_VIOLATED"),
     ("BANNED_BY_USER_TRACK", "BANNED_BY_USER"), ("17", "accesspoint:17"),
+    # A Spotify reason code stays one even beside another product's name.
+    ("my discord bot gets 403 PREMIUM_REQUIRED from the player endpoint",
+     "webapi:403-PREMIUM_REQUIRED"),
 ]
 OCR = [
     ("acc0unts:4O3", "accounts:403"), ("session:1O3", "session:103"),
@@ -56,12 +59,27 @@ PARAPHRASES = [
      "offline:device-limit-reached"),
     ("hosts file blocks spotify", "accesspoint:39"),
     ("clock is wrong and login expires", "desktop_login_accounts:4"),
+    # Long stories: the context around the problem must not drown its few telling words.
+    ("I've used Spotify on this laptop for years and never had an issue. Last week I moved to a"
+     " new flat with a different router, and now the desktop app just sits there saying no"
+     " internet connection, although Chrome and every other app load pages fine", "accounts:4"),
+    ("okay so long story: bought a used macbook, wiped it, went to get spotify from the website,"
+     " double clicked the download and the disk image just refuses to mount, never seen that"
+     " before", "com.spotify.installer:-3"),
+    ("our family shares one premium plan and my sister streams at the same time as me in another"
+     " room, and the app on my computer keeps telling me to close the other tab or device before"
+     " it plays anything", "max_subscriptions_reached"),
 ]
+# Displayed messages retyped with a typo in every word.
+TYPOS = [("Acount disabeld.", "accounts:403"), ("Emial is alredy conected", "accounts:413")]
 NEGATIVES = [
     "my discord says something went wrong when I upload a picture of my cat",
     "how do I make a collaborative playlist", "lol", "thanks everyone!", "pls help spotify",
     "windows update error 0x80070005", "steam error code 18", "netflix error code 7",
-    "COD 4 keeps crashing", "call of duty error 4",
+    "COD 4 keeps crashing", "call of duty error 4", "HTTP 404 on my website",
+    "steam says too many requests", "HTTP 500 from my company's API",
+    "discord.errors.HTTPException: 429 Too Many Requests (error code: 0): You are being rate"
+    " limited.",
     "Traceback (most recent call last):\n  File \"x.py\", line 2\nKeyError: 2",
     "error code 404 on my website", "I can't find my liked songs", "", "   \n\t",
 ]
@@ -83,6 +101,14 @@ def test_own_words_rank_first_but_never_answer_unasked(matcher: Matcher, query, 
     result = matcher.match(query)
     assert result.best is not None and result.best.entry.id == expected, result.to_json()
     assert not result.confident
+
+
+@pytest.mark.parametrize(("query", "expected"), TYPOS)
+def test_a_retyped_message_with_typos_still_finds_its_entry(matcher: Matcher, query, expected):
+    """No word of the paste is spelt as in the message, yet the message is found by likeness."""
+    result = matcher.match(query)
+    assert result.best is not None and result.best.entry.id == expected, result.to_json()
+    assert result.best.reason.startswith("message"), result.to_json()
 
 
 @pytest.mark.parametrize("query", NEGATIVES + UNKNOWN_CODES)
