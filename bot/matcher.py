@@ -27,7 +27,7 @@ CONFIDENT_FRAGMENT = (24, 4)  # characters, words
 CONFIDENT_SIMILARITY = 93
 TEXT_MIN = 0.3  # share of the query's weight a words-only match must explain to be listed
 MESSAGE_CANDIDATES = 12
-# Other products' errors: their bare numbers are not Spotify's.
+# Other products: beside their names, only Spotify's own codes answer (see Matcher.match).
 FOREIGN = re.compile(
     r"\b(?:steam|xbox|playstation|psn|netflix|windows update|traceback|python|java|minecraft"
     r"|roblox|fortnite|valorant|call of duty|warzone|epic games|battle\.?net|ubisoft|nvidia"
@@ -113,7 +113,9 @@ class Matcher:
             if idx not in found or found[idx][0] < score:
                 found[idx] = (score, reason)
 
-        code_pick, code_set, unknown = self._codes(folded, offer)
+        # Another product named, and not Spotify: its messages and numbers are not Spotify's.
+        foreign = FOREIGN.search(folded) is not None and "spotify" not in folded
+        code_pick, code_set, unknown = self._codes(folded, foreign, offer)
         bucket, bucket_sure = self._messages(folded, offer)
         text_scores = self.text.search(folded)
         listed = [i for i, share in text_scores.items() if share >= TEXT_MIN or i in found]
@@ -128,7 +130,7 @@ class Matcher:
         elif code_set:
             ambiguous = len(code_set) > 1
         elif len(bucket) == 1:
-            confident = bucket_sure and not unknown
+            confident = bucket_sure and not unknown and not foreign
         elif len(bucket) > 1:
             ambiguous = True
         ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], kv[0]))
@@ -136,11 +138,10 @@ class Matcher:
         matches = tuple(Match(self.entries[i], s, r) for i, (s, r) in ranked[:keep])
         return Result(query, matches, confident and bool(matches), ambiguous, truncated)
 
-    def _codes(self, folded: str, offer) -> tuple[int | None, set[int], bool]:
+    def _codes(self, folded: str, foreign: bool, offer) -> tuple[int | None, set[int], bool]:
         """Offer entries named by codes; return the one code answer, all named, any unknown."""
         whole = len(folded.split()) == 1
         hits = self.codes.scan(folded, whole_number=whole)
-        foreign = FOREIGN.search(folded) is not None and "spotify" not in folded
 
         def counts(hit) -> bool:  # beside another product, only Spotify's own codes count
             return hit.strong and not (foreign and (hit.plain or not hit.specific))

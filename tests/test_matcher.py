@@ -78,6 +78,7 @@ NEGATIVES = [
     "windows update error 0x80070005", "steam error code 18", "netflix error code 7",
     "COD 4 keeps crashing", "call of duty error 4", "HTTP 404 on my website",
     "steam says too many requests", "HTTP 500 from my company's API",
+    "apple music says something went wrong", "Account disabled on my roblox",
     "discord.errors.HTTPException: 429 Too Many Requests (error code: 0): You are being rate"
     " limited.",
     "Traceback (most recent call last):\n  File \"x.py\", line 2\nKeyError: 2",
