@@ -32,7 +32,8 @@ FOREIGN = re.compile(
     r"\b(?:steam|xbox|playstation|psn|netflix|windows update|traceback|python|java|minecraft"
     r"|roblox|fortnite|valorant|call of duty|warzone|epic games|battle\.?net|ubisoft|nvidia"
     r"|geforce|adobe|zoom|whatsapp|instagram|tiktok|twitch|discord|youtube|apple music|itunes"
-    r"|tidal|deezer|soundcloud|amazon music|website)\b"
+    r"|tidal|deezer|soundcloud|amazon music|hulu|disney|prime video|hbo|nintendo|overwatch"
+    r"|league of legends|genshin|printer|outlook|excel|npm|docker|mysql|git|website)\b"
 )
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
 
