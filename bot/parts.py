@@ -5,7 +5,6 @@ Apart from loading.py, so a worker process imports only what this needs.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 from bot import workers
@@ -23,7 +22,7 @@ def index_files(paths: list[str], claims: str | None, backwards: bool) -> Part:
     """Parse and index the files nobody has claimed, from the first (or the last) on,
     until meeting the process that works from the other end."""
     order = range(len(paths) - 1, -1, -1) if backwards else range(len(paths))
-    found: defaultdict[str, list[int]] = defaultdict(list)
+    found: Postings = {}
     files = []  # (rows, code keys, message keys) of each file, in the order taken
     done = 0
     with bulk():
@@ -41,4 +40,4 @@ def index_files(paths: list[str], claims: str | None, backwards: bool) -> Part:
     if backwards:
         files.reverse()
     rows, codes, messages = ([x for file in files for x in file[k]] for k in range(3))
-    return rows, dict(found), codes, messages, backwards
+    return rows, found, codes, messages, backwards

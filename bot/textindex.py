@@ -53,21 +53,23 @@ def _fields(entry: Entry) -> Iterator[tuple[int, list[str]]]:
         yield weight, grams
 
 
-def add_postings(found: defaultdict[str, list[int]], entries: list[Entry], start: int) -> None:
+def add_postings(found: Postings, entries: list[Entry], start: int) -> None:
     """Append each gram's flat postings, entry, weight, entry, weight..., from entry `start` on.
 
     Flat, not tuples: a 10,000-entry catalog has over a million postings, and a tuple each
     tripled the time to build them.
     """
-    slot = found.__getitem__
+    get = found.get
     for idx, entry in enumerate(entries, start):
         for weight, grams in _fields(entry):
             pair = (idx, weight)
             for gram in grams:
-                postings = slot(gram)
+                postings = get(gram)
+                if postings is None:  # most word pairs: one allocation, not an empty list grown
+                    found[gram] = [idx, weight]
                 # A gram in several places of one entry counts the sum of their weights;
                 # entries come in order, so this entry's pair, if any, is the last one.
-                if postings and postings[-2] == idx:
+                elif postings[-2] == idx:
                     postings[-1] += weight
                 else:
                     postings += pair
@@ -86,9 +88,9 @@ class TextIndex:
         them (see loading.py); without them the index builds here.
         """
         if parts is None:
-            found: defaultdict[str, list[int]] = defaultdict(list)
+            found: Postings = {}
             add_postings(found, entries, 0)
-            parts = [(len(entries), False, dict(found))]
+            parts = [(len(entries), False, found)]
         self.parts: list[tuple[int, int, int, Postings]] = []  # first, end, entry 0, postings
         first = 0
         for length, backwards, found in parts:
