@@ -64,11 +64,11 @@ def add_postings(found: Postings, entries: list[Entry], start: int) -> None:
         for weight, grams in _fields(entry):
             pair = (idx, weight)
             for gram in grams:
+                # A gram in several places of one entry counts the sum of their weights;
+                # entries come in order, so this entry's pair, if any, is the last one.
                 postings = get(gram)
                 if postings is None:  # most word pairs: one allocation, not an empty list grown
                     found[gram] = [idx, weight]
-                # A gram in several places of one entry counts the sum of their weights;
-                # entries come in order, so this entry's pair, if any, is the last one.
                 elif postings[-2] == idx:
                     postings[-1] += weight
                 else:
