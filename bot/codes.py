@@ -130,6 +130,8 @@ class CodeIndex:
             self.numbers.append({abs(value) for _, value in numbers})
             for skel, ns in namespaces:  # two that OCR alike: the first in the catalog
                 self._ns_by_skeleton.setdefault(skel, ns)
+        # Web API errors: their names are HTTP reason phrases other services send too.
+        self._http = {i for (ns, _), found in self.numeric.items() if ns == "http" for i in found}
         namespaces = {ns for ns, _ in self.numeric} - {"error"}
         for ns in namespaces:  # a bare namespace ("com.spotify.installer") names no one entry
             self.symbols.pop(ns, None)
@@ -209,7 +211,10 @@ class CodeIndex:
                 idx = self.symbols.get(squeezed)
                 if idx is None:
                     continue
-                strong = glued or j - i >= 2 or bool(numbers & self.numbers[idx])
+                # Typed as words, a name needs three of them, or its number beside it
+                # when it is an HTTP reason ("too many requests" alone is Reddit's too).
+                long = j - i >= 2 and idx not in self._http
+                strong = glued or long or bool(numbers & self.numbers[idx])
                 text = folded[spans[i][0] : spans[j][1]]
                 hits.append(CodeHit(text, (idx,), specific=True, strong=strong, plain=not glued))
         return hits

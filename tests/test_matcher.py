@@ -80,6 +80,8 @@ NEGATIVES = [
     "steam says too many requests", "HTTP 500 from my company's API",
     "apple music says something went wrong", "Account disabled on my roblox",
     "my printer shows error 4", "nintendo switch error 2026",
+    'Reddit keeps saying "Too many requests" every time I refresh',
+    "github api: too many requests",
     "discord.errors.HTTPException: 429 Too Many Requests (error code: 0): You are being rate"
     " limited.",
     "Traceback (most recent call last):\n  File \"x.py\", line 2\nKeyError: 2",
