@@ -11,9 +11,9 @@ from bot.text import clean, fold, skeleton, tokens
 
 # Words that introduce a bare error number ("error", "code"), in the languages people paste.
 GENERIC_WORDS = (
-    # English, German, French, Italian, Spanish, Portuguese
-    "errorcode", "error", "err", "code", "fehlercode", "fehler", "erreur", "errore", "codice",
-    "erro", "codigo", "código",
+    # English (with its common typos), German, French, Italian, Spanish, Portuguese
+    "errorcode", "error", "err", "eror", "erorr", "errror", "code", "fehlercode", "fehler",
+    "erreur", "errore", "codice", "erro", "codigo", "código",
     # Dutch, Scandinavian, Finnish
     "foutcode", "fout", "fejl", "fejlkode", "feil", "feilkode", "felkod", "fel", "kode",
     "virhe", "virhekoodi", "koodi",

@@ -20,6 +20,7 @@ CODES = [
     ("media decoding error on some tracks", "MEDIA_DECODING_ERROR"),
     ("HTTP 403 RESTRICTION_VIOLATED", "webapi:403-RESTRICTION_VIOLATED"),
     ("BANNED_BY_USER_TRACK", "BANNED_BY_USER"), ("17", "accesspoint:17"),
+    ("spotify eror 2026", "error:2026"),
     # A Spotify reason code stays one even beside another product's name.
     ("my discord bot gets 403 PREMIUM_REQUIRED from the player endpoint",
      "webapi:403-PREMIUM_REQUIRED"),
