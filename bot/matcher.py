@@ -33,7 +33,10 @@ FOREIGN = re.compile(
     r"|roblox|fortnite|valorant|call of duty|warzone|epic games|battle\.?net|ubisoft|nvidia"
     r"|geforce|adobe|zoom|whatsapp|instagram|tiktok|twitch|discord|youtube|apple music|itunes"
     r"|tidal|deezer|soundcloud|amazon music|hulu|disney|prime video|hbo|nintendo|overwatch"
-    r"|league of legends|genshin|printer|outlook|excel|npm|docker|mysql|git|website)\b"
+    r"|league of legends|genshin|outlook|excel|npm|docker|mysql|git|website"
+    # devices and machines that show numbered errors of their own
+    r"|printer|scanner|camera|car|washing machine|washer|dryer|dishwasher|fridge|refrigerator"
+    r"|oven|microwave|boiler|thermostat|treadmill)\b"
 )
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
 

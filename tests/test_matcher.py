@@ -20,7 +20,7 @@ CODES = [
     ("media decoding error on some tracks", "MEDIA_DECODING_ERROR"),
     ("HTTP 403 RESTRICTION_VIOLATED", "webapi:403-RESTRICTION_VIOLATED"),
     ("BANNED_BY_USER_TRACK", "BANNED_BY_USER"), ("17", "accesspoint:17"),
-    ("spotify eror 2026", "error:2026"),
+    ("spotify eror 2026", "error:2026"), ("Spotify in my car says error 17", "accesspoint:17"),
     # A Spotify reason code stays one even beside another product's name.
     ("my discord bot gets 403 PREMIUM_REQUIRED from the player endpoint",
      "webapi:403-PREMIUM_REQUIRED"),
@@ -81,6 +81,7 @@ NEGATIVES = [
     "steam says too many requests", "HTTP 500 from my company's API",
     "apple music says something went wrong", "Account disabled on my roblox",
     "my printer shows error 4", "nintendo switch error 2026",
+    "the fridge display shows error 4", "my oven beeps and says error 30",
     'Reddit keeps saying "Too many requests" every time I refresh',
     "github api: too many requests",
     "discord.errors.HTTPException: 429 Too Many Requests (error code: 0): You are being rate"
