@@ -62,14 +62,16 @@ class MessageIndex:
         """The messages sharing the most terms with the text, most first."""
         votes: dict[int, int] = defaultdict(int)
         unknown = []
-        for term in set(terms(folded)):
+        # In paste order, not a set's: which words get the typo look-up, and how ties
+        # rank, must not change from one run to the next.
+        for term in dict.fromkeys(terms(folded)):
             found = self._by_term.get(term)
-            if found is None:
+            if found is None and len(term) >= TYPO_MIN_LENGTH:
                 unknown.append(term)
             for mid in found or ():
                 votes[mid] += 1
         # Only a candidate: the message must still be similar enough as a whole to count.
-        for term in [t for t in unknown if len(t) >= TYPO_MIN_LENGTH][:TYPO_WORDS]:
+        for term in unknown[:TYPO_WORDS]:
             near = process.extractOne(
                 term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SIMILARITY
             )
