@@ -9,6 +9,7 @@ import sys
 
 from bot import __version__, cli, dbtools, runner
 from bot.catalog import CatalogError
+from bot.settings import SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except CatalogError as exc:
         return cli.handle_catalog_error(exc)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import textwrap
+from pathlib import Path
 from typing import TextIO
 
 from bot.catalog import CatalogError, load_catalog
 from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
+from bot.settings import load_settings
 from bot.text import MAX_QUERY_CHARS
 
 
@@ -24,9 +25,9 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def catalog_path(path: str | None) -> str | None:
-    """--catalog, else CATALOG_PATH, else None for the bundled catalog."""
-    return path or os.environ.get("CATALOG_PATH") or None
+def catalog_path(path: str | None) -> Path | None:
+    """--catalog, else CATALOG_PATH (environment or .env), else None for the bundled catalog."""
+    return Path(path) if path else load_settings(need_token=False).catalog_path
 
 
 def matcher_for(path: str | None) -> Matcher:
@@ -91,7 +92,18 @@ def _stdin_queries(stream) -> list[str]:
     return queries
 
 
+def _usage(text: str) -> int:
+    print(f"lookup: {text}", file=sys.stderr)
+    return 2
+
+
 def cmd_lookup(args: argparse.Namespace) -> int:
+    if args.stdin and args.query is not None:
+        return _usage("give the text as an argument or with --stdin, not both")
+    if not args.stdin and args.query is None:
+        return _usage("give the text to look up, or --stdin")
+    if args.limit < 1:
+        return _usage(f"--limit must be 1 or more (got {args.limit})")
     matcher = matcher_for(args.catalog)
     out = sys.stdout
     if args.stdin:
@@ -101,9 +113,6 @@ def cmd_lookup(args: argparse.Namespace) -> int:
                 + "\n"
             )
         return 0
-    if args.query is None:
-        print("lookup: give the text to look up, or --stdin", file=sys.stderr)
-        return 2
     result = matcher.match(args.query, limit=args.limit)
     if args.json:
         out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
@@ -150,5 +159,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def handle_catalog_error(exc: CatalogError) -> int:
-    print(f"catalog error: {exc}", file=sys.stderr)
+    """Every problem of the catalog, one line each."""
+    for line in str(exc).splitlines():
+        print(f"catalog error: {line}", file=sys.stderr)
     return 1

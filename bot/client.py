@@ -10,7 +10,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalog import CatalogError
-from bot.components import PickSelect, VoteButton, VoteSelect, refuse_while_draining
+from bot.components import (
+    PickSelect,
+    VoteButton,
+    VoteSelect,
+    carries,
+    refuse_while_draining,
+)
+from bot.delivery import send
 from bot.health import HealthServer
 from bot.helpdesk import Helpdesk
 from bot.loading import load_matcher
@@ -42,10 +49,7 @@ class HelpdeskTree(app_commands.CommandTree):
             log.error("command %s failed", command, exc_info=error)
             text = "Something went wrong on my side. It has been logged; please try again."
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
+            await send(interaction, content=text, ephemeral=True)
         except discord.HTTPException:
             log.warning("could not tell the user about the error")
 
@@ -58,6 +62,11 @@ def intents_for(settings: Settings, message_content: bool) -> discord.Intents:
         intents.guild_messages = True
         intents.message_content = message_content
     return intents
+
+
+# The bot has no voice: discord.py's warnings about missing voice libraries only alarm.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 
 class HelpdeskBot(commands.Bot):
@@ -110,15 +119,19 @@ class HelpdeskBot(commands.Bot):
             return f"Catalog reload refused; the old catalog keeps serving.\n{exc}"
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A component no template knows (old or forged) still gets an answer, not a failure."""
+        """A component no template knows, or one its message doesn't carry, still gets an answer.
+
+        discord.py drops a click whose custom_id fits a template but is not on the clicked
+        message (a stale or modified client); the user would see "This interaction failed".
+        """
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not any(i.__discord_ui_compiled_template__.fullmatch(custom_id) for i in DYNAMIC_ITEMS):
-            log.warning("unknown component %r from user %s", custom_id[:100], interaction.user.id)
-            await interaction.response.send_message(
-                "This button is no longer in use.", ephemeral=True
-            )
+        known = any(i.__discord_ui_compiled_template__.fullmatch(custom_id) for i in DYNAMIC_ITEMS)
+        if known and carries(interaction.message, custom_id):
+            return
+        log.warning("unknown component %r from user %s", custom_id[:100], interaction.user.id)
+        await interaction.response.send_message("This button is no longer in use.", ephemeral=True)
 
     async def on_ready(self) -> None:
         log.info(
@@ -136,15 +149,17 @@ class HelpdeskBot(commands.Bot):
 
     async def _shut_down(self) -> None:
         self.draining = True
+        helpdesk = getattr(self, "helpdesk", None)
+        if helpdesk is None:  # never got past logging in: nothing to finish
+            await super().close()
+            return
         log.info("shutting down: finishing in-flight interactions")
         await self._drain()
         await super().close()
         if self.health is not None:
             await self.health.close()
-        helpdesk = getattr(self, "helpdesk", None)
-        if helpdesk is not None:
-            await helpdesk.refresher.close()
-            await helpdesk.store.close()
+        await helpdesk.refresher.close()
+        await helpdesk.store.close()
         log.info("shut down cleanly")
 
     async def _drain(self) -> None:

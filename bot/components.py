@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.catalog import Entry
 from bot.embeds import shorten
+
+if TYPE_CHECKING:  # the client imports this module: a name for type checkers only
+    from bot.client import HelpdeskBot
+
+    Interaction = discord.Interaction[HelpdeskBot]
+else:
+    Interaction = discord.Interaction
 
 BUTTON_STEPS = 9  # steps 1-9 get buttons (two rows with "None worked"); the rest a select
 _ENTRY = r"(?P<entry>[A-Za-z0-9_.:\-]{1,80})"
@@ -16,19 +24,28 @@ _ENTRY = r"(?P<entry>[A-Za-z0-9_.:\-]{1,80})"
 RESTARTING = "The bot is restarting; please try again in a few seconds."
 
 
-async def refuse_while_draining(interaction: discord.Interaction) -> bool:
+async def refuse_while_draining(interaction: Interaction) -> bool:
     """During shutdown, answer new interactions with a short private note instead of work."""
-    if not getattr(interaction.client, "draining", False):
+    if not interaction.client.draining:
         return True
     if not interaction.response.is_done():
         await interaction.response.send_message(RESTARTING, ephemeral=True)
     return False
 
 
+def carries(message: discord.Message | None, custom_id: str) -> bool:
+    """The message has a component with this custom_id (discord.py ignores clicks that don't)."""
+    return message is not None and any(
+        getattr(child, "custom_id", None) == custom_id
+        for row in message.components
+        for child in getattr(row, "children", ())
+    )
+
+
 class _Guarded:
     """Components refuse new work while the bot shuts down."""
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: Interaction) -> bool:
         return await refuse_while_draining(interaction)
 
 
@@ -59,7 +76,7 @@ class VoteButton(
         step = None if match["step"] == "none" else int(match["step"])
         return cls(match["entry"], step)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: Interaction) -> None:
         await interaction.client.helpdesk.vote(interaction, self.entry_id, self.step)
 
 
@@ -87,7 +104,7 @@ class VoteSelect(_Guarded, discord.ui.DynamicItem[discord.ui.Select], template=r
     ) -> VoteSelect:
         return cls(match["entry"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: Interaction) -> None:
         value = self.item.values[0] if self.item.values else ""
         step = int(value) if value.isdigit() else -1
         await interaction.client.helpdesk.vote(interaction, self.entry_id, step)
@@ -115,7 +132,7 @@ class PickSelect(_Guarded, discord.ui.DynamicItem[discord.ui.Select], template=r
     ) -> PickSelect:
         return cls()
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: Interaction) -> None:
         value = self.item.values[0] if self.item.values else ""
         await interaction.client.helpdesk.pick(interaction, value)
 

@@ -5,62 +5,115 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
-from bot.settings import SettingsError, database_path
+from bot.settings import load_settings
+
+TABLES = ("lookups", "answers", "votes")
+SALVAGE = (
+    "stop the bot and put back the newest `db backup` copy; with no copy, salvage what is"
+    " readable: sqlite3 {path} .recover | sqlite3 recovered.sqlite3"
+)
 
 
-def _source(args: argparse.Namespace) -> Path | None:
+class Unreadable(Exception):
+    """The file cannot be read as the bot's database; the message says why and what to do."""
+
+
+def _fail(text: str, code: int) -> int:
+    print(f"error: {text}", file=sys.stderr)
+    return code
+
+
+def _source(args: argparse.Namespace) -> Path:
+    return Path(args.database) if args.database else load_settings(need_token=False).database_path
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _read(path: Path, db: sqlite3.Connection) -> tuple[list[str], int, list[str], dict[str, int]]:
+    """Integrity, foreign-key violations, migrations and row counts, or Unreadable."""
     try:
-        path = Path(args.database) if args.database else database_path()
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
+        integrity = [row[0] for row in db.execute("PRAGMA integrity_check")]
+        if integrity != ["ok"]:
+            return integrity, 0, [], {}
+        names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        if "schema_migrations" not in names:
+            raise Unreadable(
+                f"{path} is a SQLite database without this bot's tables (no schema_migrations):"
+                " check DATABASE_URL or --database"
+            )
+        orphans = len(db.execute("PRAGMA foreign_key_check").fetchall())
+        migrations = [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY 1")]
+        counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+    except sqlite3.DatabaseError as exc:
+        raise Unreadable(_explain(path, exc)) from None
+    return integrity, orphans, migrations, counts
+
+
+def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "not a database" in text:
+        return f"{path} is not a SQLite database ({text}): check DATABASE_URL or --database"
+    if "malformed" in text:
+        return f"{path} is corrupt ({text}): " + SALVAGE.format(path=path)
+    return f"{path} could not be read ({text})"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Integrity, foreign keys and applied migrations; exit 1 when anything is wrong."""
+    path = _source(args)
     if not path.is_file():
-        print(f"error: no database at {path} (set DATABASE_URL or --database)", file=sys.stderr)
-        return None
-    return path
+        return _fail(f"no database at {path} (set DATABASE_URL or --database)", 2)
+    try:
+        with closing(_open_readonly(path)) as db:
+            integrity, orphans, migrations, counts = _read(path, db)
+    except Unreadable as exc:
+        print(f"database {path}: PROBLEMS FOUND\n  {exc}")
+        return 1
+    healthy = integrity == ["ok"] and not orphans
+    print(f"database {path}: {'OK' if healthy else 'PROBLEMS FOUND'}")
+    print(f"  integrity: {', '.join(integrity[:10])}")
+    if integrity != ["ok"]:
+        print("  what to do: " + SALVAGE.format(path=path))
+        return 1
+    print(f"  foreign-key violations: {orphans}")
+    print(f"  migrations: {', '.join(migrations) or 'none'}")
+    print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    return 0 if healthy else 1
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """A consistent copy through SQLite's backup API, even while the bot writes."""
     source = _source(args)
-    if source is None:
-        return 2
+    if not source.is_file():
+        return _fail(f"no database at {source} (set DATABASE_URL or --database)", 2)
     target = Path(args.path)
+    if target.is_dir():
+        return _fail(f"{target} is a folder: give the path of the file to write", 2)
     if target.exists() and not args.force:
-        print(f"error: {target} exists (use --force to overwrite)", file=sys.stderr)
-        return 2
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-        (ok,) = dst.execute("PRAGMA integrity_check").fetchone()
+        return _fail(f"{target} exists (use --force to overwrite)", 2)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"cannot create the folder {target.parent}: {exc.strerror}", 2)
+    partial = target.with_name(target.name + ".partial")  # a failed copy replaces nothing
+    try:
+        with closing(_open_readonly(source)) as src, closing(sqlite3.connect(partial)) as dst:
+            src.backup(dst)
+            (ok,) = dst.execute("PRAGMA integrity_check").fetchone()
+        partial.replace(target)
+    except sqlite3.DatabaseError as exc:
+        return _fail(_explain(source, exc), 1)
+    except OSError as exc:
+        return _fail(f"cannot write {target}: {exc.strerror}", 2)
+    finally:
+        partial.unlink(missing_ok=True)
     print(f"backed up {source} to {target} ({target.stat().st_size:,} bytes, integrity {ok})")
     return 0 if ok == "ok" else 1
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Integrity, foreign keys and applied migrations."""
-    source = _source(args)
-    if source is None:
-        return 2
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as db:
-        integrity = [row[0] for row in db.execute("PRAGMA integrity_check")]
-        orphans = db.execute("PRAGMA foreign_key_check").fetchall()
-        migrations = [
-            row[0] for row in db.execute("SELECT name FROM schema_migrations ORDER BY version")
-        ]
-        counts = {
-            t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("lookups", "answers", "votes")
-        }
-    healthy = integrity == ["ok"] and not orphans
-    print(f"database {source}: {'OK' if healthy else 'PROBLEMS FOUND'}")
-    print(f"  integrity: {', '.join(integrity[:10])}")
-    print(f"  foreign-key violations: {len(orphans)}")
-    print(f"  migrations: {', '.join(migrations) or 'none'}")
-    print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
-    return 0 if healthy else 1
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -42,6 +42,15 @@ async def retrying(
     raise AssertionError("unreachable")
 
 
+async def send(interaction: discord.Interaction, **kwargs) -> int:
+    """Answer an interaction: its response, or a follow-up once it has one; the message's id."""
+    if interaction.response.is_done():
+        message = await interaction.followup.send(wait=True, **kwargs)
+        return message.id
+    callback = await interaction.response.send_message(**kwargs)
+    return callback.message_id
+
+
 class Refresher:
     """Edits an answer's vote counts, coalescing bursts of votes into one edit per interval."""
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.metrics import CONTENT_TYPE
+
 if TYPE_CHECKING:
     from bot.client import HelpdeskBot
 
@@ -45,6 +47,7 @@ class HealthServer:
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
+        add_gauges(bot)
         self.runner = web.AppRunner(app, access_log=None)
 
     async def start(self) -> None:
@@ -62,27 +65,33 @@ class HealthServer:
         return web.json_response({"status": "ok"})
 
     async def metrics(self, request: web.Request) -> web.Response:
-        helpdesk = self.bot.helpdesk
-        latency = self.bot.latency
-        gauges = {
-            "seb_gateway_latency_seconds": (
-                "Heartbeat round trip to the gateway.",
-                latency if math.isfinite(latency) else -1,
-            ),
-            "seb_store_queued_writes": ("Writes waiting for the database.", helpdesk.store.queued),
-            "seb_catalog_entries": (
-                "Entries in the loaded catalog.",
-                len(helpdesk.matcher.entries),
-            ),
-            "seb_gateway_connected": (
-                "1 when connected to the gateway.",
-                int(self.bot.is_ready() and not self.bot.is_closed()),
-            ),
-        }
-        body = helpdesk.metrics.render(gauges)
+        body = self.bot.helpdesk.metrics.render()
         return web.Response(
-            text=body,
-            content_type="text/plain",
-            charset="utf-8",
-            headers={"X-Content-Type-Options": "nosniff"},
+            body=body,
+            headers={"Content-Type": CONTENT_TYPE, "X-Content-Type-Options": "nosniff"},
         )
+
+
+def add_gauges(bot: HelpdeskBot) -> None:
+    """The bot's state as gauges, read when Prometheus scrapes."""
+    metrics = bot.helpdesk.metrics
+    metrics.gauge(
+        "seb_gateway_latency_seconds",
+        "Heartbeat round trip to the gateway.",
+        lambda: bot.latency if math.isfinite(bot.latency) else -1,
+    )
+    metrics.gauge(
+        "seb_store_queued_writes",
+        "Writes waiting for the database.",
+        lambda: bot.helpdesk.store.queued,
+    )
+    metrics.gauge(
+        "seb_catalog_entries",
+        "Entries in the loaded catalog.",
+        lambda: len(bot.helpdesk.matcher.entries),
+    )
+    metrics.gauge(
+        "seb_gateway_connected",
+        "1 when connected to the gateway.",
+        lambda: int(bot.is_ready() and not bot.is_closed()),
+    )

@@ -13,13 +13,13 @@ from pathlib import Path
 import discord
 
 from bot.catalog import Entry
-from bot.components import answer_view
-from bot.delivery import REFRESH_INTERVAL, Refresher
+from bot.components import answer_view, carries
+from bot.delivery import REFRESH_INTERVAL, Refresher, send
 from bot.embeds import answer_embed, header_for, not_found_embed
 from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
 from bot.metrics import Metrics
-from bot.store import Answer, Store
+from bot.store import Answer, Lookup, Store
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,20 @@ QUEUED = (
 )
 NOT_SAVED = "Sorry, your vote could not be saved right now. Please try again in a minute."
 ANSWERS_CACHED = 10_000  # recent answers kept in memory, so a vote needs no database read
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """Through which door, where and when a question reached the bot."""
+
+    source: str  # slash | channel | context | pick
+    guild_id: int | None
+    channel_id: int | None
+    at: datetime
+
+    @classmethod
+    def of(cls, interaction: discord.Interaction, source: str) -> Asked:
+        return cls(source, interaction.guild_id, interaction.channel_id, interaction.created_at)
 
 
 @dataclass(slots=True)
@@ -76,52 +90,50 @@ class Helpdesk:
         result = self.matcher.match(query)
         self.metrics.match_seconds.observe(time.perf_counter() - started)
         outcome = "none" if result.best is None else "sure" if result.confident else "unsure"
-        self.metrics.lookups.inc(outcome)
+        self.metrics.lookups.labels(outcome).inc()
         log.debug("match source=%s query=%r", source, result.query)
         return result
 
     async def answered(
         self,
+        asked: Asked,
         result: Result | None,
-        source: str,
-        sent: discord.Message | int | None,
+        message_id: int | None,
         entry: Entry | None,
-        guild_id: int | None,
-        channel_id: int | None,
-        asked_at: datetime,
     ) -> None:
         """Record a lookup and the answer posted for it; one log line for both."""
         best = result.best if result is not None else None
-        message_id = sent.id if isinstance(sent, discord.Message) else sent
         if result is not None:
             await self.store.add_lookup(
-                source,
-                result.query,
-                best.entry.id if best else None,
-                best.score if best else 0.0,
-                result.confident,
-                guild_id,
-                channel_id,
+                Lookup(
+                    source=asked.source,
+                    query=result.query,
+                    entry_id=best.entry.id if best else None,
+                    score=best.score if best else 0.0,
+                    confident=result.confident,
+                    guild_id=asked.guild_id,
+                    channel_id=asked.channel_id,
+                )
             )
         if message_id is not None and entry is not None:
-            answer = Answer(message_id, entry.id, guild_id, channel_id)
+            answer = Answer(message_id, entry.id, asked.guild_id, asked.channel_id)
             # Cached and queued with no await between: a click that finds it cached queues
             # its vote behind this write, so the vote's foreign key holds.
             self._remember(answer)
-            self.metrics.answers.inc(source)
+            self.metrics.answers.labels(asked.source).inc()
             await self.store.add_answer(answer)
         log.info(
             "answer source=%s entry=%s score=%.1f confident=%s ambiguous=%s message=%s guild=%s"
             " channel=%s latency_ms=%.1f",
-            source,
+            asked.source,
             entry.id if entry else None,
             best.score if best else 0.0,
             result.confident if result else True,
             result.ambiguous if result else False,
             message_id,
-            guild_id,
-            channel_id,
-            (discord.utils.utcnow() - asked_at).total_seconds() * 1e3,
+            asked.guild_id,
+            asked.channel_id,
+            (discord.utils.utcnow() - asked.at).total_seconds() * 1e3,
         )
 
     def _remember(self, answer: Answer) -> None:
@@ -164,41 +176,15 @@ class Helpdesk:
         kwargs = {"embed": reply.embed, "ephemeral": ephemeral, "allowed_mentions": NONE}
         if reply.view is not None:
             kwargs["view"] = reply.view
-        if interaction.response.is_done():
-            message = await interaction.followup.send(wait=True, **kwargs)
-            message_id = message.id
-        else:
-            callback = await interaction.response.send_message(**kwargs)
-            message_id = callback.message_id
+        message_id = await send(interaction, **kwargs)
         # Recorded after answering: the user waits for Discord, not for the database.
-        await self.answered(
-            result,
-            source,
-            message_id,
-            reply.entry,
-            interaction.guild_id,
-            interaction.channel_id,
-            interaction.created_at,
-        )
+        await self.answered(Asked.of(interaction, source), result, message_id, reply.entry)
 
     async def vote(self, interaction: discord.Interaction, entry_id: str, step: int | None) -> None:
         """Store one user's vote for a step of the answer they clicked under; ack privately."""
         entry = self.matcher.catalog.get(entry_id)
         message = interaction.message
-        answer = await self._answer(message.id) if message is not None else None
-        if answer is None and entry is not None and _posted_by_us(interaction):
-            # A click can beat the answer's own record to the database: the message is ours
-            # and carries this button, so it is the answer.
-            answer = Answer(message.id, entry_id, interaction.guild_id, interaction.channel_id)
-            self._remember(answer)
-            await self.store.add_answer(answer)
-        problem = None
-        if entry is None or answer is None or answer.entry_id != entry_id:
-            problem = "This answer is no longer tracked, so the vote can't be counted."
-        elif answer.guild_id != interaction.guild_id:
-            problem = "This vote doesn't belong to this server."
-        elif step is not None and not 1 <= step <= len(entry.steps):
-            problem = "That step doesn't exist in this answer."
+        problem = await self._vote_problem(interaction, entry, entry_id, step)
         if problem is not None:
             log.warning(
                 "vote refused message=%s entry=%s step=%s user=%s: %s",
@@ -208,27 +194,15 @@ class Helpdesk:
                 interaction.user.id,
                 problem,
             )
-            self.metrics.votes.inc("refused")
+            self.metrics.votes.labels("refused").inc()
             await interaction.response.send_message(problem, ephemeral=True)
             return
-        saving = asyncio.ensure_future(self.store.vote(message.id, interaction.user.id, step))
-        done, _ = await asyncio.wait({saving}, timeout=DEFER_AFTER)
-        if not done:  # a slow database: keep the interaction alive past Discord's 3 s
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            done, _ = await asyncio.wait({saving}, timeout=VOTE_WAIT)
-        if not done or saving.exception() is not None:
-            queued = not done
-            log.error(
-                "vote %s message=%s entry=%s step=%s",
-                "queued, not yet saved" if queued else "not saved",
-                message.id,
-                entry_id,
-                step,
-            )
-            self.metrics.votes.inc("queued" if queued else "failed")
-            await self._tell(interaction, QUEUED if queued else NOT_SAVED)
+        outcome = await self._save_vote(interaction, step)
+        self.metrics.votes.labels(outcome).inc()
+        if outcome != "saved":
+            log.error("vote %s message=%s entry=%s step=%s", outcome, message.id, entry_id, step)
+            await _tell(interaction, QUEUED if outcome == "queued" else NOT_SAVED)
             return
-        self.metrics.votes.inc("saved")
         log.info(
             "vote message=%s entry=%s step=%s user=%s",
             message.id,
@@ -238,19 +212,48 @@ class Helpdesk:
         )
         self._votes.pop(entry_id, None)
         what = f"step {step} worked" if step is not None else "none of the steps worked"
-        await self._tell(
+        await _tell(
             interaction, f"Saved: {what} for you. Thanks! Click another one to change your vote."
         )
         if not message.flags.ephemeral:
             self.refresher.schedule(message.id, lambda: self._refresh(message, entry))
 
-    @staticmethod
-    async def _tell(interaction: discord.Interaction, text: str) -> None:
-        """A private note, as the response or (after a defer) as a follow-up."""
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+    async def _vote_problem(
+        self,
+        interaction: discord.Interaction,
+        entry: Entry | None,
+        entry_id: str,
+        step: int | None,
+    ) -> str | None:
+        """Why this click can't count, or None: the answer, the server and the step must fit."""
+        message = interaction.message
+        answer = await self._answer(message.id) if message is not None else None
+        if answer is None and entry is not None and _posted_by_us(interaction):
+            # A click can beat the answer's own record to the database: the message is ours
+            # and carries this button, so it is the answer.
+            answer = Answer(message.id, entry_id, interaction.guild_id, interaction.channel_id)
+            self._remember(answer)
+            await self.store.add_answer(answer)
+        if entry is None or answer is None or answer.entry_id != entry_id:
+            return "This answer is no longer tracked, so the vote can't be counted."
+        if answer.guild_id != interaction.guild_id:
+            return "This vote doesn't belong to this server."
+        if step is not None and not 1 <= step <= len(entry.steps):
+            return "That step doesn't exist in this answer."
+        return None
+
+    async def _save_vote(self, interaction: discord.Interaction, step: int | None) -> str:
+        """saved, queued (not committed in time) or failed; defers past Discord's 3 seconds."""
+        saving = asyncio.ensure_future(
+            self.store.vote(interaction.message.id, interaction.user.id, step)
+        )
+        done, _ = await asyncio.wait({saving}, timeout=DEFER_AFTER)
+        if not done:  # a slow database: keep the interaction alive past Discord's 3 s
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            done, _ = await asyncio.wait({saving}, timeout=VOTE_WAIT)
+        if not done:
+            return "queued"
+        return "failed" if saving.exception() is not None else "saved"
 
     async def _refresh(self, message: discord.Message, entry: Entry) -> None:
         """Re-render the answer with fresh vote counts; its header stays as posted."""
@@ -277,14 +280,14 @@ class Helpdesk:
         )
 
 
+async def _tell(interaction: discord.Interaction, text: str) -> None:
+    """A private note, as the response or (after a defer) as a follow-up."""
+    await send(interaction, content=text, ephemeral=True)
+
+
 def _posted_by_us(interaction: discord.Interaction) -> bool:
     """The clicked message is the bot's own and carries the clicked component."""
     message, me = interaction.message, interaction.client.user
     if message is None or me is None or message.author.id != me.id:
         return False
-    wanted = (interaction.data or {}).get("custom_id")
-    return any(
-        getattr(child, "custom_id", None) == wanted
-        for row in message.components
-        for child in getattr(row, "children", ())
-    )
+    return carries(message, str((interaction.data or {}).get("custom_id")))

@@ -35,3 +35,6 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level, logging.INFO))
     logging.getLogger("discord").setLevel(max(root.level, logging.INFO))
+    # Its INFO lines repeat ours ("logging in using static token" at every connection attempt).
+    if root.level > logging.DEBUG:
+        logging.getLogger("discord.client").setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+import aiohttp
 import discord
 
 from bot import logs
@@ -15,6 +16,11 @@ from bot.client import HelpdeskBot
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
+
+# Reaching Discord at start: a server often boots before its network is up, so keep trying,
+# waiting twice as long each time up to a minute (one log line per attempt).
+CONNECT_FIRST, CONNECT_MAX = 1.0, 60.0
+UNREACHABLE = (aiohttp.ClientError, OSError, asyncio.TimeoutError, discord.DiscordServerError)
 
 
 def _settings() -> Settings | None:
@@ -30,11 +36,19 @@ def _settings() -> Settings | None:
 
 async def _serve(settings: Settings) -> int:
     content = True
+    delay = CONNECT_FIRST
+    stopping = asyncio.Event()
+    closing: set[asyncio.Future] = set()  # the shutdown a signal began, kept until it ends
+    loop = asyncio.get_running_loop()
     while True:
         bot = HelpdeskBot(settings, message_content=content)
-        loop = asyncio.get_running_loop()
+
+        def stop(b: HelpdeskBot = bot) -> None:
+            stopping.set()
+            closing.add(asyncio.ensure_future(b.close()))
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda b=bot: asyncio.ensure_future(b.close()))
+            loop.add_signal_handler(sig, stop)
         loop.add_signal_handler(
             signal.SIGHUP, lambda b=bot: asyncio.ensure_future(b.reload_catalog())
         )
@@ -55,6 +69,21 @@ async def _serve(settings: Settings) -> int:
         except discord.LoginFailure:
             log.error("Discord rejected DISCORD_TOKEN: reset it in the Developer Portal")
             return 2
+        except UNREACHABLE as exc:
+            if stopping.is_set():
+                return 0
+            log.warning("cannot reach Discord (%s); trying again in %.0f s", _reason(exc), delay)
+            try:
+                await asyncio.wait_for(stopping.wait(), delay)
+                return 0  # stopped while waiting
+            except TimeoutError:
+                delay = min(delay * 2, CONNECT_MAX)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason for a failed connection: the OS's words, not a traceback."""
+    cause = getattr(exc, "os_error", None) or exc
+    return f"{type(exc).__name__}: {cause}"[:200]
 
 
 def cmd_run(args: argparse.Namespace) -> int:

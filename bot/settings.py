@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 # Three base64url parts separated by dots: what the Developer Portal hands out.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
@@ -36,24 +38,15 @@ class Settings:
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments ignored; quotes around values stripped."""
-    values: dict[str, str] = {}
+    """KEY=VALUE lines of a .env file (python-dotenv: quotes, `export` and # comments)."""
     if not path.is_file():
-        return values
+        return {}
     try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: editors on Windows add a BOM
+        # -sig: editors on Windows add a BOM
+        values = dotenv_values(path, encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise SettingsError(f"{path}: not UTF-8 text; save it as UTF-8") from None
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip().removeprefix("export ").strip()] = value
-    return values
+    return {key: value or "" for key, value in values.items()}
 
 
 def _ids(name: str, raw: str) -> frozenset[int]:
@@ -90,24 +83,26 @@ def _values(env: dict[str, str] | None, env_file: Path | None) -> dict[str, str]
     return values
 
 
-def database_path(env: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> Path:
-    """Only DATABASE_URL, for the database tools that need no token."""
-    values = _values(env, env_file)
-    return _database_path(values.get("DATABASE_URL", "sqlite:///data/helpdesk.sqlite3"))
-
-
 def load_settings(
-    env: dict[str, str] | None = None, env_file: Path | None = Path(".env")
+    env: dict[str, str] | None = None,
+    env_file: Path | None = Path(".env"),
+    *,
+    need_token: bool = True,
 ) -> Settings:
-    """Read settings; the process environment wins over the .env file."""
+    """Read settings; the process environment wins over the .env file.
+
+    Every command reads its settings here; only `run` and `sync` need the token.
+    """
     values = _values(env, env_file)
     token = values.get("DISCORD_TOKEN", "").strip()
-    if not token:
+    if not need_token:
+        token = ""
+    elif not token:
         raise SettingsError(
             "DISCORD_TOKEN is not set: put the bot token from the Developer Portal"
             " in the environment or in .env"
         )
-    if not _TOKEN_SHAPE.match(token):
+    elif not _TOKEN_SHAPE.match(token):
         raise SettingsError(
             "DISCORD_TOKEN does not look like a bot token (three dot-separated"
             " parts); copy it again from the Developer Portal → Bot → Reset Token"

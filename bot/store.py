@@ -33,6 +33,19 @@ class Answer:
     channel_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One question asked of the bot and what it found."""
+
+    source: str  # slash | channel | context | pick
+    query: str
+    entry_id: str | None  # None: nothing matched
+    score: float
+    confident: bool
+    guild_id: int | None
+    channel_id: int | None
+
+
 @dataclass(slots=True)
 class Stats:
     """Counts over a period, for the moderators' report."""
@@ -181,29 +194,20 @@ class Store:
                 await self.db.rollback()
             raise
 
-    async def add_lookup(
-        self,
-        source: str,
-        query: str,
-        entry_id: str | None,
-        score: float,
-        confident: bool,
-        guild_id: int | None,
-        channel_id: int | None,
-    ) -> None:
+    async def add_lookup(self, lookup: Lookup) -> None:
         await self._write(
             "INSERT INTO lookups (created_at, source, query, query_key, entry_id, score,"
             " confident, guild_id, channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 time.time(),
-                source,
-                query,
-                " ".join(query.casefold().split()),
-                entry_id,
-                score,
-                int(confident),
-                guild_id,
-                channel_id,
+                lookup.source,
+                lookup.query,
+                " ".join(lookup.query.casefold().split()),
+                lookup.entry_id,
+                lookup.score,
+                int(lookup.confident),
+                lookup.guild_id,
+                lookup.channel_id,
             ),
         )
 
@@ -245,30 +249,32 @@ class Store:
         ) as cur:
             return {step: n for step, n in await cur.fetchall()}
 
-    async def stats(self, since: float, entry_id: str | None = None, top: int = 10) -> Stats:
-        """Lookups, answers and votes since a time; per-step votes of every (or one) entry."""
+    async def stats(
+        self, since: float, *, guild_id: int, entry_id: str | None = None, top: int = 10
+    ) -> Stats:
+        """One server's lookups, answers and votes since a time; per-step votes per entry."""
         stats = Stats(since=since)
         # One entry's report or every entry's: ":entry IS NULL" keeps all rows.
-        args = {"since": since, "entry": entry_id, "top": top}
+        args = {"since": since, "guild": guild_id, "entry": entry_id, "top": top}
         stats.lookups, stats.matched = await self._one(
-            "SELECT COUNT(*), COUNT(entry_id) FROM lookups"
-            " WHERE created_at >= :since AND (:entry IS NULL OR entry_id = :entry)",
+            "SELECT COUNT(*), COUNT(entry_id) FROM lookups WHERE guild_id = :guild"
+            " AND created_at >= :since AND (:entry IS NULL OR entry_id = :entry)",
             args,
         )
         stats.unmatched = stats.lookups - stats.matched if entry_id is None else 0
         (stats.answers,) = await self._one(
-            "SELECT COUNT(*) FROM answers"
-            " WHERE created_at >= :since AND (:entry IS NULL OR entry_id = :entry)",
+            "SELECT COUNT(*) FROM answers WHERE guild_id = :guild"
+            " AND created_at >= :since AND (:entry IS NULL OR entry_id = :entry)",
             args,
         )
         (stats.votes,) = await self._one(
-            "SELECT COUNT(*) FROM votes v JOIN answers a USING (message_id)"
-            " WHERE v.voted_at >= :since AND (:entry IS NULL OR a.entry_id = :entry)",
+            "SELECT COUNT(*) FROM votes v JOIN answers a USING (message_id) WHERE a.guild_id"
+            " = :guild AND v.voted_at >= :since AND (:entry IS NULL OR a.entry_id = :entry)",
             args,
         )
         async with self.reader.execute(
-            "SELECT entry_id, COUNT(*) AS n FROM lookups"
-            " WHERE created_at >= :since AND entry_id IS NOT NULL"
+            "SELECT entry_id, COUNT(*) AS n FROM lookups WHERE guild_id = :guild"
+            " AND created_at >= :since AND entry_id IS NOT NULL"
             " AND (:entry IS NULL OR entry_id = :entry)"
             " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT :top",
             args,
@@ -276,8 +282,8 @@ class Store:
             stats.top = [(e, n) for e, n in await cur.fetchall()]
         async with self.reader.execute(
             "SELECT a.entry_id, v.step, COUNT(*) FROM votes v JOIN answers a USING (message_id)"
-            " WHERE v.voted_at >= :since AND (:entry IS NULL OR a.entry_id = :entry)"
-            " GROUP BY a.entry_id, v.step",
+            " WHERE a.guild_id = :guild AND v.voted_at >= :since"
+            " AND (:entry IS NULL OR a.entry_id = :entry) GROUP BY a.entry_id, v.step",
             args,
         ) as cur:
             for entry, step, n in await cur.fetchall():
@@ -285,21 +291,21 @@ class Store:
         return stats
 
     async def unmatched(
-        self, since: float, limit: int = 10
+        self, since: float, *, guild_id: int, limit: int = 10
     ) -> tuple[list[Unmatched], list[Unmatched]]:
-        """The most recent and the most frequent questions nothing matched."""
+        """One server's most recent and most frequent questions that nothing matched."""
         async with self.reader.execute(
-            "SELECT query, 1, created_at FROM lookups WHERE entry_id IS NULL AND query IS NOT NULL"
-            " AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
-            (since, limit),
+            "SELECT query, 1, created_at FROM lookups WHERE guild_id = ? AND entry_id IS NULL"
+            " AND query IS NOT NULL AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
+            (guild_id, since, limit),
         ) as cur:
             recent = [Unmatched(*row) for row in await cur.fetchall()]
         async with self.reader.execute(
             # SQLite takes the bare `query` from the row of MAX(created_at): the latest wording.
             "SELECT query, COUNT(*) AS n, MAX(created_at) FROM lookups"
-            " WHERE entry_id IS NULL AND query IS NOT NULL AND created_at >= ?"
+            " WHERE guild_id = ? AND entry_id IS NULL AND query IS NOT NULL AND created_at >= ?"
             " GROUP BY query_key ORDER BY n DESC, MAX(created_at) DESC LIMIT ?",
-            (since, limit),
+            (guild_id, since, limit),
         ) as cur:
             frequent = [Unmatched(*row) for row in await cur.fetchall()]
         return recent, frequent

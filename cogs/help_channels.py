@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections import deque
 
 import discord
 from discord.ext import commands
 
 from bot.client import HelpdeskBot
 from bot.delivery import retrying
-from bot.helpdesk import NONE
+from bot.helpdesk import NONE, Asked
 
 log = logging.getLogger(__name__)
 
-MAX_TRACKED = 10_000  # bounded memory for the cooldown maps
+CHANNEL_WINDOW = 60.0  # CHANNEL_RATE counts unasked answers per channel per this many seconds
 
 
 class HelpChannels(commands.Cog):
@@ -23,33 +21,28 @@ class HelpChannels(commands.Cog):
 
     def __init__(self, bot: HelpdeskBot) -> None:
         self.bot = bot
-        self.settings = bot.settings
-        self.answered: dict[tuple[int, str], float] = {}  # (channel, entry) -> when
-        self.users: dict[int, float] = {}  # user -> last unasked answer
-        self.channels: dict[int, deque[float]] = {}  # channel -> recent answer times
+        self.settings = s = bot.settings
+        # discord.py's cooldown maps, keyed by (channel, entry, user); they drop expired
+        # buckets themselves, so memory stays bounded.
+        cooldown = commands.CooldownMapping.from_cooldown
+        self.limits = (
+            cooldown(1, s.answer_cooldown, lambda k: k[:2]),  # same error, same channel
+            cooldown(1, s.user_cooldown, lambda k: k[2]),  # same person
+            cooldown(s.channel_rate, CHANNEL_WINDOW, lambda k: k[0]),  # a busy channel
+        )
 
     def _watched(self, channel: discord.abc.GuildChannel | discord.Thread) -> bool:
         ids = self.settings.help_channel_ids
         return channel.id in ids or getattr(channel, "parent_id", None) in ids
 
-    def _allowed(self, channel_id: int, user_id: int, entry_id: str, now: float) -> bool:
-        s = self.settings
-        if now - self.answered.get((channel_id, entry_id), -1e9) < s.answer_cooldown:
+    def _take(self, channel_id: int, entry_id: str, user_id: int) -> bool:
+        """Whether every limit allows this answer; if so, it counts against each of them."""
+        buckets = [limit.get_bucket((channel_id, entry_id, user_id)) for limit in self.limits]
+        if any(bucket.get_retry_after() for bucket in buckets):
             return False
-        if now - self.users.get(user_id, -1e9) < s.user_cooldown:
-            return False
-        recent = self.channels.setdefault(channel_id, deque())
-        while recent and now - recent[0] > 60:
-            recent.popleft()
-        return len(recent) < s.channel_rate
-
-    def _remember(self, channel_id: int, user_id: int, entry_id: str, now: float) -> None:
-        for table in (self.answered, self.users, self.channels):
-            if len(table) > MAX_TRACKED:
-                table.clear()  # rare; forgetting cooldowns only risks one extra answer
-        self.answered[(channel_id, entry_id)] = now
-        self.users[user_id] = now
-        self.channels.setdefault(channel_id, deque()).append(now)
+        for bucket in buckets:
+            bucket.update_rate_limit()
+        return True
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -63,11 +56,9 @@ class HelpChannels(commands.Cog):
         best = result.best
         if not result.confident or best is None:
             return
-        now = time.monotonic()
-        if not self._allowed(message.channel.id, message.author.id, best.entry.id, now):
+        if not self._take(message.channel.id, best.entry.id, message.author.id):
             log.info("help channel: not repeating %s in %s", best.entry.id, message.channel.id)
             return
-        self._remember(message.channel.id, message.author.id, best.entry.id, now)
         reply = await helpdesk.reply_for(result)
         sent = await retrying(
             "help-channel answer",
@@ -75,15 +66,8 @@ class HelpChannels(commands.Cog):
                 embed=reply.embed, view=reply.view, mention_author=False, allowed_mentions=NONE
             ),
         )
-        await helpdesk.answered(
-            result,
-            "channel",
-            sent,
-            reply.entry,
-            message.guild.id,
-            message.channel.id,
-            message.created_at,
-        )
+        asked = Asked("channel", message.guild.id, message.channel.id, message.created_at)
+        await helpdesk.answered(asked, result, sent.id, reply.entry)
 
 
 async def setup(bot: HelpdeskBot) -> None:

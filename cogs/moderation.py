@@ -11,31 +11,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import moderators_only
 from bot.client import HelpdeskBot
 from bot.embeds import FIELD_MAX, chunks, quote_user_text, shorten
 from bot.store import Stats
 
 log = logging.getLogger(__name__)
-
-
-def is_moderator(interaction: discord.Interaction) -> bool:
-    """MOD_ROLE_IDS when set, otherwise the Manage Messages permission."""
-    roles = interaction.client.settings.mod_role_ids
-    member = interaction.user
-    if not isinstance(member, discord.Member):
-        return False
-    if roles:
-        return any(role.id in roles for role in member.roles)
-    return interaction.permissions.manage_messages
-
-
-def moderators_only():
-    async def predicate(interaction: discord.Interaction) -> bool:
-        if not is_moderator(interaction):
-            raise app_commands.CheckFailure("Only moderators can see these reports.")
-        return True
-
-    return app_commands.check(predicate)
 
 
 def _share(n: int, total: int) -> str:
@@ -132,7 +113,9 @@ class Moderation(commands.Cog):
                 ephemeral=True,
             )
             return
-        stats = await helpdesk.store.stats(time.time() - days * 86400, entry_id=error)
+        stats = await helpdesk.store.stats(
+            time.time() - days * 86400, guild_id=interaction.guild_id, entry_id=error
+        )
         kwargs = {"embed": self._stats_embed(stats, days, error), "ephemeral": True}
         if export:
             kwargs["file"] = self._csv(stats)
@@ -155,7 +138,9 @@ class Moderation(commands.Cog):
     async def unmatched(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30
     ) -> None:
-        recent, frequent = await self.bot.helpdesk.store.unmatched(time.time() - days * 86400)
+        recent, frequent = await self.bot.helpdesk.store.unmatched(
+            time.time() - days * 86400, guild_id=interaction.guild_id
+        )
         embed = discord.Embed(title=f"Unmatched questions — last {days} days", colour=0x95A5A6)
         for name, rows, fmt in (
             ("Most frequent", frequent, lambda r: f"{r.count}× “{quote_user_text(r.query, 80)}”"),

@@ -313,3 +313,22 @@ async def test_mod_role_ids_overrides_manage_messages(fake, tmp_path):
     finally:
         await proc.stop()
     assert TOKEN not in proc.log_text()
+
+
+async def test_a_vote_id_the_message_does_not_carry_is_answered(fake, bot, tmp_path):
+    """A stale or modified client clicks a vote-shaped id its message lacks: a private answer."""
+    answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
+    msg = fake._resolve_message(answer.message)
+    stale = ["seb:v:4:auth:73", "seb:v:1:error:2026", "seb:vs:auth:73", "seb:pick"]
+    for custom_id in stale:
+        kind = 3 if custom_id.startswith(("seb:vs", "seb:pick")) else 2
+        data = {"custom_id": custom_id, "component_type": kind}
+        if kind == 3:
+            data["values"] = ["10"]
+        result = await fake._interact(
+            3, data, f"stale {custom_id}", user=None, channel_id=int(msg["channel_id"]),
+            message=msg, timeout=3.0)
+        assert_refused(result)
+        assert "no longer in use" in result.content
+    assert votes(tmp_path / "db.sqlite3") == []
+    assert_clean_log(bot)

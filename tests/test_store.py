@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Answer, Store, StoreError
+from bot.store import Answer, Lookup, Store, StoreError
 
 DAY = 86400.0
 OPEN_TIMEOUT = 5  # a store whose writer died never finishes opening: fail, don't hang
@@ -39,14 +39,26 @@ def _sql(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
     return rows
 
 
-def _lookup(path: Path, query: str | None, entry_id: str | None, at: float) -> None:
+GUILD, OTHER_GUILD = 10, 11
+
+
+def _lookup(
+    path: Path, query: str | None, entry_id: str | None, at: float, guild_id: int = GUILD
+) -> None:
     """A lookup row as Store.add_lookup writes it, at a chosen time."""
     key = None if query is None else " ".join(query.casefold().split())
     _sql(
         path,
-        "INSERT INTO lookups (created_at, source, query, query_key, entry_id, score, confident)"
-        " VALUES (?, 'slash', ?, ?, ?, ?, ?)",
-        (at, query, key, entry_id, 90.0 if entry_id else 0.0, int(entry_id is not None)),
+        "INSERT INTO lookups (created_at, source, query, query_key, entry_id, score, confident,"
+        " guild_id) VALUES (?, 'slash', ?, ?, ?, ?, ?, ?)",
+        (at, query, key, entry_id, 90.0 if entry_id else 0.0, int(entry_id is not None), guild_id),
+    )
+
+
+def _asked(query: str, entry_id: str | None, guild_id: int = GUILD, source: str = "slash"):
+    """A lookup record as the helpdesk makes one."""
+    return Lookup(
+        source, query, entry_id, 80.0 if entry_id else 0.0, entry_id is not None, guild_id, 20
     )
 
 
@@ -66,6 +78,7 @@ async def test_open_creates_folder_file_and_schema(db_path: Path):
         assert _sql(db_path, "SELECT version, name FROM schema_migrations") == [
             (1, "001_initial.sql"),
             (2, "002_query_key.sql"),
+            (3, "003_per_guild_reports.sql"),
         ]
         tables = {r[0] for r in _sql(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"lookups", "answers", "votes"} <= tables
@@ -157,9 +170,7 @@ async def test_a_bad_vote_fails_alone(store: Store):
 
 BAD_WRITES = {
     "user id past 64 bits": lambda store: store.vote(1, 2**64, 1),  # OverflowError
-    "lone surrogate in a query": lambda store: store.add_lookup(  # UnicodeEncodeError
-        "slash", "\ud800", None, 0.0, False, 10, 20
-    ),
+    "lone surrogate in a query": lambda store: store.add_lookup(_asked("\ud800", None)),
 }
 
 
@@ -180,7 +191,7 @@ async def test_stats_counts_lookups_answers_votes_and_steps(store: Store, db_pat
     """The report counts a period's lookups, answers and votes; older rows stay out."""
     now = time.time()
     for entry_id in ("error:2026", "error:2026", "auth:3", None, None):
-        await store.add_lookup("slash", "q", entry_id, 80.0, True, 10, 20)
+        await store.add_lookup(_asked("q", entry_id))
     await _answer(store, 1, "error:2026")
     await _answer(store, 2, "auth:3")
     await store.vote(1, 100, 1)
@@ -192,35 +203,36 @@ async def test_stats_counts_lookups_answers_votes_and_steps(store: Store, db_pat
     _lookup(db_path, "old", "auth:3", now - 30 * DAY)
     _sql(
         db_path,
-        "INSERT INTO answers (message_id, entry_id, created_at) VALUES (3, 'error:2026', ?)",
+        "INSERT INTO answers (message_id, entry_id, guild_id, created_at)"
+        " VALUES (3, 'error:2026', 10, ?)",
         (now - 30 * DAY,),
     )
     _sql(db_path, "INSERT INTO votes VALUES (3, 100, 3, ?)", (now - 30 * DAY,))
 
-    week = await store.stats(now - 7 * DAY)
+    week = await store.stats(now - 7 * DAY, guild_id=GUILD)
     assert (week.lookups, week.matched, week.unmatched) == (5, 3, 2)
     assert (week.answers, week.votes) == (2, 4)
     assert week.top == [("error:2026", 2), ("auth:3", 1)]
     assert week.steps == {"error:2026": {1: 2, None: 1}, "auth:3": {2: 1}}
 
-    ever = await store.stats(0)
+    ever = await store.stats(0, guild_id=GUILD)
     assert (ever.lookups, ever.matched, ever.answers, ever.votes) == (7, 5, 3, 5)
     assert ever.top == [("auth:3", 3), ("error:2026", 2)]
     assert ever.steps["error:2026"] == {1: 2, None: 1, 3: 1}
-    assert (await store.stats(0, top=1)).top == [("auth:3", 3)]
+    assert (await store.stats(0, top=1, guild_id=GUILD)).top == [("auth:3", 3)]
 
 
 async def test_stats_for_one_entry_counts_only_that_entry(store: Store):
     """With entry_id, every count and the per-step votes cover that entry only."""
     for entry_id in ("error:2026", "auth:3", "auth:3", None):
-        await store.add_lookup("channel", "q", entry_id, 80.0, False, 10, 20)
+        await store.add_lookup(_asked("q", entry_id, source="channel"))
     await _answer(store, 1, "error:2026")
     await _answer(store, 2, "auth:3")
     await store.vote(1, 100, 1)
     await store.vote(2, 100, 2)
     await store.vote(2, 101, None)
 
-    one = await store.stats(0, entry_id="auth:3")
+    one = await store.stats(0, entry_id="auth:3", guild_id=GUILD)
     assert (one.lookups, one.matched, one.answers, one.votes) == (2, 2, 1, 2)
     assert one.top == [("auth:3", 2)]
     assert one.steps == {"auth:3": {2: 1, None: 1}}
@@ -242,7 +254,7 @@ async def test_unmatched_recent_and_frequent(store: Store, db_path: Path):
         _lookup(db_path, query, None, at)
     _lookup(db_path, "auth 3", "auth:3", now - 5)  # matched: never listed
 
-    recent, frequent = await store.unmatched(now - DAY)
+    recent, frequent = await store.unmatched(now - DAY, guild_id=GUILD)
     assert [r.query for r in recent] == [q for q, _ in rows[4::-1]]
     assert [(r.query, r.count) for r in frequent] == [
         ("  ERROR 2026 HELP", 3),
@@ -250,7 +262,7 @@ async def test_unmatched_recent_and_frequent(store: Store, db_path: Path):
         ("my app crashed", 1),
     ]
     assert frequent[0].last_seen == pytest.approx(now - 30)
-    recent, frequent = await store.unmatched(now - DAY, limit=2)
+    recent, frequent = await store.unmatched(now - DAY, limit=2, guild_id=GUILD)
     assert len(recent) == len(frequent) == 2
 
 
@@ -259,20 +271,31 @@ async def test_unmatched_frequent_groups_non_ascii_case(store: Store, db_path: P
     now = time.time()
     _lookup(db_path, "ÉCHEC DE CONNEXION", None, now - 20)
     _lookup(db_path, "échec de connexion", None, now - 10)
-    _, frequent = await store.unmatched(now - DAY)
+    _, frequent = await store.unmatched(now - DAY, guild_id=GUILD)
     assert [r.count for r in frequent] == [2]
 
 
-async def test_sql_looking_text_is_stored_as_data(store: Store):
-    """A question that looks like SQL is saved and read back as is, and votes still work."""
-    nasty = "'); DROP TABLE votes; -- \" OR 1=1 --"
-    await store.add_lookup("slash", nasty, None, 0.0, False, 10, 20)
-    recent, frequent = await store.unmatched(0)
-    assert [r.query for r in recent] == [nasty]
-    assert [r.query for r in frequent] == [nasty]
-    await _answer(store, 1, "error:2026")
+async def test_reports_cover_only_the_server_they_are_asked_in(store: Store, db_path: Path):
+    """Another server's questions, answers and votes never reach this server's reports."""
+    await store.add_lookup(_asked("ours unmatched", None))
+    await store.add_lookup(_asked("auth 3", "auth:3"))
+    await store.add_lookup(_asked("their secret question", None, guild_id=OTHER_GUILD))
+    await store.add_lookup(_asked("their error", "error:2026", guild_id=OTHER_GUILD))
+    await _answer(store, 1, "auth:3")
+    await store.add_answer(Answer(2, "error:2026", OTHER_GUILD, 21))
     await store.vote(1, 100, 1)
-    assert await store.step_votes("error:2026") == {1: 1}
+    await store.vote(2, 100, 2)
+    await store.vote(2, 101, None)
+
+    ours = await store.stats(0, guild_id=GUILD)
+    assert (ours.lookups, ours.matched, ours.unmatched, ours.answers, ours.votes) == (2, 1, 1, 1, 1)
+    assert ours.top == [("auth:3", 1)] and ours.steps == {"auth:3": {1: 1}}
+    recent, frequent = await store.unmatched(0, guild_id=GUILD)
+    assert [r.query for r in recent] == [r.query for r in frequent] == ["ours unmatched"]
+    theirs = await store.stats(0, guild_id=OTHER_GUILD, entry_id="error:2026")
+    assert (theirs.lookups, theirs.answers, theirs.votes) == (1, 1, 2)
+    # The counts under an answer stay global: anonymous numbers that help everyone.
+    assert await store.step_votes("error:2026") == {2: 1, None: 1}
 
 
 # ---------------------------------------------------------------- retention
@@ -289,9 +312,9 @@ async def test_purge_forgets_old_texts_but_keeps_counts(db_path: Path):
         await store.purge()
         rows = _sql(db_path, "SELECT query FROM lookups ORDER BY created_at")
         assert rows == [(None,), (None,), ("recent text",)]
-        stats = await store.stats(0)
+        stats = await store.stats(0, guild_id=GUILD)
         assert (stats.lookups, stats.matched, stats.unmatched) == (3, 1, 2)
-        recent, frequent = await store.unmatched(0)
+        recent, frequent = await store.unmatched(0, guild_id=GUILD)
         assert [r.query for r in recent] == ["recent text"]
         assert [r.query for r in frequent] == ["recent text"]
     finally:
