@@ -84,6 +84,14 @@ def test_compose_mounts_the_named_volume_at_data(compose: dict):
     assert "bot-data" in compose["volumes"]
 
 
+def test_the_volume_names_in_the_guide_are_the_ones_compose_creates(compose: dict):
+    """Compose prefixes volumes with the project's name; the guide names them that way."""
+    created = {f"{compose['name']}_{volume}" for volume in compose["volumes"]}
+    guide = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(rf"\b{re.escape(compose['name'])}_[\w-]+", guide))
+    assert named and named <= created, (named, created)
+
+
 # ------------------------------------------------------------------------------ Dockerfile
 
 
@@ -281,6 +289,7 @@ def test_unit_runs_the_bot_as_a_dynamic_user(unit):
     reload = shlex.split(service["ExecReload"])
     assert reload[0].endswith("kill") and "-HUP" in reload and "$MAINPID" in reload
     assert service["Restart"] == "on-failure"
+    assert service["RestartPreventExitStatus"].split() == ["2"]  # a settings error: no loop
     assert service["KillSignal"] == "SIGTERM"
     assert _seconds(service["TimeoutStopSec"]) > DRAIN_SECONDS
 
