@@ -57,15 +57,6 @@ def test_lookup_prints_the_answer_for_a_person(run_bot):
     assert out.index("Causes:") < out.index("Steps:") < out.index(f"{len(entry.steps)}.")
 
 
-def test_lookup_says_when_a_long_paste_was_cut(run_bot):
-    """A paste longer than MAX_QUERY_CHARS is still answered, with a note that it was cut."""
-    proc = run_bot("lookup", LONG_PASTE)
-    assert proc.returncode == 0
-    out = proc.stdout.decode("utf-8")
-    assert f"first {MAX_QUERY_CHARS:,} characters" in out
-    assert "error:2026 —" in out
-
-
 def test_lookup_without_query_exits_2(run_bot):
     """`lookup` with neither a query nor --stdin exits 2 and says what to give."""
     proc = run_bot("lookup")
