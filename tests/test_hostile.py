@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from tests.fakediscord import FakeDiscord, InteractionResult, start_bot
+from tests.fakediscord.payloads import custom_ids
 from tests.support import TOKEN, bot_env, votes
 
 PINGS = "@everyone @here <@123456789012345678> <@&123456789012345678> <#123456789012345678>"
@@ -319,7 +320,9 @@ async def test_a_vote_id_the_message_does_not_carry_is_answered(fake, bot, tmp_p
     """A stale or modified client clicks a vote-shaped id its message lacks: a private answer."""
     answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
     msg = fake._resolve_message(answer.message)
-    stale = ["seb:v:4:auth:73", "seb:v:1:error:2026", "seb:vs:auth:73", "seb:pick"]
+    carried = set(custom_ids(msg))
+    stale = ["seb:v:99:auth:73", "seb:v:1:error:2026", "seb:vs:auth:73", "seb:pick"]
+    assert carried and not carried & set(stale)
     for custom_id in stale:
         kind = 3 if custom_id.startswith(("seb:vs", "seb:pick")) else 2
         data = {"custom_id": custom_id, "component_type": kind}
