@@ -1,14 +1,12 @@
-"""Load the YAML error catalog and validate every entry."""
+"""Load the YAML error catalog, checking every entry; every problem is reported at once."""
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import Counter
-from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -21,6 +19,8 @@ DEFAULT_CATALOG = next(
     _HERE.parent / "catalog",
 )
 SEVERITIES = ("fatal", "error", "warn", "info")
+# Names and links of the documents entries cite by key; not itself a file of entries.
+SOURCES_FILE = "sources.yaml"
 
 
 class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[misc]
@@ -38,6 +38,7 @@ class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[mi
 
     def resolve(self, kind: object, value: object, implicit: object) -> None:
         return None
+
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
@@ -62,7 +63,22 @@ NON_EMPTY = ("platforms", "categories", "causes", "steps")
 
 
 class CatalogError(Exception):
-    """A catalog that cannot be used; the message names file, entry and field."""
+    """A catalog that cannot be used: one line per problem, naming file:line, entry and field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The document an entry's facts come from, as a reader recognises it."""
+
+    name: str
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.url}>" if self.url else self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +99,14 @@ class Entry:
     note: str = ""
     keywords: tuple[str, ...] = ()
     file: str = field(default="", compare=False)
+    cites: Source | None = field(default=None, compare=False)  # what `source` names
+
+    @property
+    def cited(self) -> Source:
+        """The source to show: its name and link, or the `source` text itself."""
+        if self.cites is not None:
+            return self.cites
+        return Source(self.source, self.source if self.source.startswith("https://") else None)
 
 
 @dataclass(slots=True)
@@ -111,64 +135,35 @@ class Catalog:
         }
 
 
-def _where(file: str, entry: str | None, fld: str | None, line: int | None) -> str:
-    parts = [file if line is None else f"{file}:{line}"]
-    if entry is not None:
+class _Spelling(NamedTuple):
+    """An id or code as written, where, for the check that no two entries share one."""
+
+    text: str
+    field: str
+    entry: str
+    at: str  # file:line
+
+
+def _where(at: str, entry: str | None = None, fld: str | None = None) -> str:
+    parts = [at]
+    if entry:
         parts.append(f"entry {entry}")
-    if fld is not None:
+    if fld:
         parts.append(f"field '{fld}'")
     return ", ".join(parts)
 
 
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
 def _plain(node: yaml.Node) -> object:
-    """Python data of a composed node: strings, lists, dicts, and None for an empty value."""
+    """What a node holds, for a problem's message."""
     if isinstance(node, yaml.ScalarNode):
         return None if node.style is None and node.value in _NULLS else node.value
     if isinstance(node, yaml.SequenceNode):
         return [_plain(item) for item in node.value]
-    out: dict[str, object] = {}
-    for key, value in node.value:
-        line = key.start_mark.line + 1
-        if not isinstance(key, yaml.ScalarNode):
-            raise _NodeError(line, None, "a key must be a plain name")
-        if key.value in out:
-            raise _NodeError(line, key.value, "given twice")
-        out[key.value] = _plain(value)
-    return out
-
-
-class _NodeError(Exception):
-    """A structural problem found while reading nodes, before the entry's id is known."""
-
-    def __init__(self, line: int, field: str | None, problem: str) -> None:
-        super().__init__(problem)
-        self.line, self.field, self.problem = line, field, problem
-
-
-@contextmanager
-def bulk():
-    """Pause the cyclic GC: a big catalog is millions of acyclic objects, rescanned for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-        gc.freeze()  # what was built lives as long as the catalog: keep it out of later scans
-    finally:  # a failed load is not frozen: its leftovers must stay collectable
-        if enabled:
-            gc.enable()
-
-
-def _label(node: yaml.Node, index: int) -> str:
-    """The entry's id if its node has a plain one, else its position."""
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if getattr(key, "value", None) == "id" and isinstance(value, yaml.ScalarNode):
-                return value.value
-    return f"#{index + 1}"
-
-
-_KINDS = {fld: kind for fld, (kind, _) in FIELDS.items()}
-_REQUIRED = frozenset(fld for fld, (_, required) in FIELDS.items() if required)
+    return {getattr(k, "value", "?"): _plain(v) for k, v in node.value}
 
 
 def _text(node: yaml.Node) -> str:
@@ -178,156 +173,169 @@ def _text(node: yaml.Node) -> str:
     return node.value.strip()
 
 
-def _quick_entry(node: yaml.Node, file: str) -> Entry | None:
-    """A well-formed entry straight from its node, or None for the full check to look at.
+def _value(fld: str, node: yaml.Node) -> tuple[str | tuple[str, ...] | None, str | None]:
+    """A field's value, or the problem with it."""
+    if FIELDS[fld][0] == "str":
+        text = _text(node)
+        return (text, None) if text else (None, f"must be a non-empty string, got {_plain(node)!r}")
+    if type(node) is not yaml.SequenceNode:
+        return None, f"must be a list, got {type(_plain(node)).__name__}"
+    items = tuple(map(_text, node.value))
+    if "" in items:
+        return (
+            None,
+            f"every item must be a non-empty string, got {_plain(node.value[items.index('')])!r}",
+        )
+    if fld in NON_EMPTY and not items:
+        return None, "must not be empty"
+    return items, None
 
-    Nearly every entry is well-formed; skipping the plain-data copy that the full check
-    reads saves a fifth of a big catalog's parse.
-    """
+
+def _entry(
+    node: yaml.Node, file: str, index: int, problems: list[str], spellings: list[_Spelling]
+) -> Entry | None:
+    """The entry of one node, or None with its problems added; its id and codes are noted."""
+    at = f"{file}:{_line(node)}"
     if type(node) is not yaml.MappingNode:
+        problems.append(f"{_where(at, f'#{index + 1}')}: must be a mapping")
         return None
+    ids = [v for k, v in node.value if getattr(k, "value", None) == "id"]
+    label = (_text(ids[0]) if ids else "") or f"#{index + 1}"
+    found = len(problems)
     values: dict[str, object] = {}
+    said: list[_Spelling] = []
     for key, value in node.value:
-        if type(key) is not yaml.ScalarNode or key.value in values:
-            return None
-        kind = _KINDS.get(key.value)
-        if kind == "str":
-            got: str | tuple[str, ...] = _text(value)
-            good = bool(got)
-        elif kind == "list" and type(value) is yaml.SequenceNode:
-            got = tuple(map(_text, value.value))
-            good = all(got) and (bool(got) or key.value not in NON_EMPTY)
-        else:
-            return None
-        if not good:
-            return None
-        values[key.value] = got
-    if not values.keys() >= _REQUIRED or values["severity"] not in SEVERITIES:
+        here = f"{file}:{_line(key)}"
+        name = key.value if type(key) is yaml.ScalarNode else None
+        if name is None:
+            problems.append(f"{_where(here, label)}: a key must be a plain name")
+        elif name not in FIELDS:
+            problems.append(
+                f"{_where(here, label, name)}: unknown field (allowed: {', '.join(FIELDS)})"
+            )
+        elif name in values:
+            problems.append(f"{_where(here, label, name)}: given twice")
+        elif _text(value) or type(value) is not yaml.ScalarNode:  # a null is as if absent
+            got, problem = _value(name, value)
+            values[name] = got
+            if name == "severity" and got not in (None, *SEVERITIES):
+                problem = f"{got!r} is not one of {', '.join(SEVERITIES)}"
+            if problem:
+                problems.append(f"{_where(here, label, name)}: {problem}")
+            elif name == "id":
+                said.append(_Spelling(label, "id", label, at))
+            elif name == "codes":
+                said += [
+                    _Spelling(_text(c), name, label, f"{file}:{_line(c)}") for c in value.value
+                ]
+    for fld, (_, required) in FIELDS.items():
+        if required and fld not in values:
+            problems.append(f"{_where(at, label, fld)}: missing")
+    if len(problems) > found:
         return None
+    spellings += said
     return Entry(file=file, **values)  # type: ignore[arg-type]
 
 
-def _check_entry(raw: object, file: str, index: int, line: int | None) -> Entry:
-    if not isinstance(raw, dict):
-        raise CatalogError(f"{_where(file, f'#{index + 1}', None, line)}: must be a mapping")
-    name = raw.get("id")
-    label = name if isinstance(name, str) and name.strip() else f"#{index + 1}"
-    unknown = sorted(set(map(str, raw)) - FIELDS.keys())
-    if unknown:
-        raise CatalogError(
-            f"{_where(file, label, unknown[0], line)}: unknown field (allowed: {', '.join(FIELDS)})"
-        )
-    values: dict[str, object] = {}
-    for fld, (kind, required) in FIELDS.items():
-        value = raw.get(fld)
-        problem = None
-        if value is None:
-            problem = "missing" if required else None
-        elif kind == "str":
-            if isinstance(value, str) and value.strip():
-                values[fld] = value.strip()
-            else:
-                problem = f"must be a non-empty string, got {value!r}"
-        elif not isinstance(value, list):
-            problem = f"must be a list, got {type(value).__name__}"
-        else:
-            items = tuple(item.strip() if isinstance(item, str) else "" for item in value)
-            if not all(items):
-                bad = value[items.index("")]
-                problem = f"every item must be a non-empty string, got {bad!r}"
-            elif fld in NON_EMPTY and not items:
-                problem = "must not be empty"
-            else:
-                values[fld] = items
-        if problem is not None:
-            raise CatalogError(f"{_where(file, label, fld, line)}: {problem}")
-    if values["severity"] not in SEVERITIES:
-        raise CatalogError(
-            f"{_where(file, label, 'severity', line)}: {values['severity']!r} is not one of"
-            f" {', '.join(SEVERITIES)}"
-        )
-    return Entry(file=file, **values)  # type: ignore[arg-type]
-
-
-def load_file(path: Path) -> list[Entry]:
-    """Parse and validate one catalog file."""
-    name = path.name
+def _compose(path: Path, problems: list[str]) -> yaml.Node | None:
+    """A file's YAML node tree (None when empty), or None with the problem added."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{name}: cannot read: {exc}") from None
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        items = None
-        if isinstance(root, yaml.MappingNode):
-            found = [v for k, v in root.value if getattr(k, "value", None) == "entries"]
-            if len(found) > 1:
-                raise CatalogError(f"{name}: 'entries' is given {len(found)} times; use one list")
-            items = found[0] if found else None
-        if not isinstance(items, yaml.SequenceNode):
-            raise CatalogError(f"{name}: must be a mapping with an 'entries' list")
-        entries = []
-        for i, node in enumerate(items.value):
-            entry = _quick_entry(node, name)
-            if entry is None:  # something is off, or unusual: the full check tells which
-                line = node.start_mark.line + 1
-                try:
-                    raw = _plain(node)
-                except _NodeError as exc:
-                    where = _where(name, _label(node, i), exc.field, exc.line)
-                    raise CatalogError(f"{where}: {exc.problem}") from None
-                entry = _check_entry(raw, name, i, line)
-            entries.append(entry)
-        return entries
+        problems.append(f"{path.name}: cannot read: {exc}")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CatalogError(f"{name}{line}: invalid YAML: {problem}") from None
+        problems.append(f"{path.name}{line}: invalid YAML: {getattr(exc, 'problem', None) or exc}")
     except RecursionError:
-        raise CatalogError(f"{name}: YAML aliases nest too deep") from None
+        problems.append(f"{path.name}: YAML aliases nest too deep")
+    return None
 
 
-# An entry as a plain tuple, and back with Entry(*row): what crosses to another process.
-as_row = attrgetter(*(f.name for f in fields(Entry)))
+def _items(root: yaml.Node | None, name: str, key: str, problems: list[str]) -> list:
+    """The (key, value) pairs or nodes under the root's one `key`, or [] with the problem."""
+    kind = yaml.SequenceNode if key == "entries" else yaml.MappingNode
+    pairs = root.value if type(root) is yaml.MappingNode else []
+    found = [v for k, v in pairs if getattr(k, "value", None) == key]
+    if len(found) != 1 or type(found[0]) is not kind:
+        shape = "list" if key == "entries" else "mapping"
+        problems.append(f"{name}: must be a mapping with one '{key}' {shape}")
+        return []
+    return found[0].value
+
+
+def load_file(path: Path, problems: list[str], spellings: list[_Spelling]) -> list[Entry]:
+    """The good entries of one file; its problems, and its ids and codes, are added."""
+    before = len(problems)
+    root = _compose(path, problems)
+    if len(problems) > before:  # unreadable: no entries to look at
+        return []
+    nodes = _items(root, path.name, "entries", problems)
+    found = (_entry(node, path.name, i, problems, spellings) for i, node in enumerate(nodes))
+    return [entry for entry in found if entry is not None]
+
+
+def _clashes(spellings: list[_Spelling]) -> list[str]:
+    """Ids given twice and codes claimed by two entries (case and spacing aside)."""
+    problems, first = [], {}
+    for spelling in spellings:
+        key = " ".join(spelling.text.casefold().split())
+        prev = first.setdefault(key, spelling)
+        if prev is spelling or (prev.entry == spelling.entry and spelling.field == "codes"):
+            continue
+        where = _where(spelling.at, spelling.entry, spelling.field)
+        if spelling.field == "id" and prev.field == "id":
+            problems.append(f"{where}: duplicate id, first at {prev.at}")
+        else:
+            problems.append(
+                f"{where}: {spelling.text!r} is already used by entry {prev.entry} at {prev.at}"
+            )
+    return problems
+
+
+def _sources(folder: Path, problems: list[str]) -> dict[str, Source]:
+    """The folder's cited documents by key (none without a sources file)."""
+    path = folder / SOURCES_FILE
+    if not path.exists():
+        return {}
+    before = len(problems)
+    root = _compose(path, problems)
+    if len(problems) > before:
+        return {}
+    sources = {}
+    for key, node in _items(root, SOURCES_FILE, "sources", problems):
+        pairs = node.value if type(node) is yaml.MappingNode else []
+        given = {getattr(k, "value", None): _text(v) for k, v in pairs}
+        if not given.get("name"):
+            problems.append(f"{SOURCES_FILE}:{_line(key)}, source {_text(key)}: needs a name")
+            continue
+        sources[_text(key)] = Source(given["name"], given.get("url") or None)
+    return sources
 
 
 def catalog_files(path: Path | str | None = None) -> tuple[Path, list[Path]]:
-    """The catalog folder and its *.yaml files in name order, the order they load in."""
+    """The catalog folder and its entry files in name order, the order they load in."""
     folder = Path(path) if path is not None else DEFAULT_CATALOG
     if not folder.is_dir():
-        raise CatalogError(f"{folder}: not a folder of catalog YAML files")
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+        raise CatalogError([f"{folder}: not a folder of catalog YAML files"])
+    files = sorted(
+        p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name != SOURCES_FILE
+    )
     if not files:
-        raise CatalogError(f"{folder}: no .yaml files")
+        raise CatalogError([f"{folder}: no .yaml files"])
     return folder, files
 
 
-def assemble(entries: list[Entry], folder: Path, files: int) -> Catalog:
-    """The catalog of these entries, once ids and codes are checked unique across files."""
-    owner: dict[str, tuple[str, str]] = {}  # normalised id/code -> (entry id, file)
-    for entry in entries:
-        for fld, spelling in [("id", entry.id)] + [("codes", c) for c in entry.codes]:
-            key = " ".join(spelling.casefold().split())
-            prev = owner.get(key)
-            if prev is not None and prev[0] != entry.id:
-                raise CatalogError(
-                    f"{_where(entry.file, entry.id, fld, None)}: {spelling!r} is already"
-                    f" used by entry {prev[0]} in {prev[1]}"
-                )
-            if prev is not None and fld == "id":
-                raise CatalogError(
-                    f"{_where(entry.file, entry.id, 'id', None)}: duplicate id"
-                    f" (first in {prev[1]})"
-                )
-            owner[key] = (entry.id, entry.file)
-    log.info("catalog loaded: %d entries from %d files in %s", len(entries), files, folder)
-    return Catalog(entries=entries, path=folder)
-
-
 def load_catalog(path: Path | str | None = None) -> Catalog:
-    """Load every *.yaml file of a folder (in name order) and check ids and codes are unique."""
+    """Every entry file of a folder, in name order; any problem of any file raises them all."""
     folder, files = catalog_files(path)
-    with bulk():
-        entries = [entry for file in files for entry in load_file(file)]
-    return assemble(entries, folder, len(files))
+    problems: list[str] = []
+    spellings: list[_Spelling] = []
+    entries = [entry for file in files for entry in load_file(file, problems, spellings)]
+    problems += _clashes(spellings)
+    sources = _sources(folder, problems)
+    if problems:
+        raise CatalogError(problems)
+    entries = [replace(e, cites=sources[e.source]) if e.source in sources else e for e in entries]
+    log.info("catalog loaded: %d entries from %d files in %s", len(entries), len(files), folder)
+    return Catalog(entries=entries, path=folder)

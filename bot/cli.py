@@ -72,7 +72,7 @@ def format_result(result: Result, out: TextIO) -> None:
             + textwrap.fill(e.note, 88, initial_indent="  ", subsequent_indent="  ")
             + "\n"
         )
-    out.write(f"\nMatched on {best.reason} (score {best.score:.0f}). Source: {e.source}\n")
+    out.write(f"\nMatched on {best.reason} (score {best.score:.0f}). Source: {e.cited}\n")
     if len(result.matches) > 1:
         out.write("\nOther candidates:\n")
         for m in result.matches[1:]:

@@ -115,7 +115,8 @@ class HelpdeskBot(commands.Bot):
         try:
             return await self.helpdesk.reload(self.settings.catalog_path)
         except CatalogError as exc:
-            log.error("catalog reload refused, the old catalog keeps serving: %s", exc)
+            problems = "; ".join(exc.problems)
+            log.error("catalog reload refused, the old catalog keeps serving: %s", problems)
             return f"Catalog reload refused; the old catalog keeps serving.\n{exc}"
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:

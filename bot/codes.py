@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.catalog import Entry
 from bot.text import clean, fold, skeleton, tokens
 
 # Words that introduce a bare error number ("error", "code"), in the languages people paste.
+# fmt: off
 GENERIC_WORDS = (
     # English (with its common typos), German, French, Italian, Spanish, Portuguese
     "errorcode", "error", "err", "eror", "erorr", "errror", "code", "fehlercode", "fehler",
@@ -24,6 +26,7 @@ GENERIC_WORDS = (
     # Japanese, Chinese, Korean
     "エラー", "エラーコード", "错误", "错误代码", "錯誤", "錯誤代碼", "오류", "코드",
 )
+# fmt: on
 _GENERIC = frozenset(fold(w) for w in GENERIC_WORDS)
 # Words that may stand between those and the number; "cod" only here, as "COD 4" is a game.
 _FILLERS = _GENERIC | frozenset(
@@ -70,9 +73,12 @@ def _squeeze(text: str) -> str:
     return "".join(tokens(fold(text)))
 
 
-# An entry's code keys: (namespace, number) pairs, squeezed symbolic names, and the OCR
-# skeleton of each namespace but "error" (worked out here, so workers share the work).
-CodeKeys = tuple[list[tuple[str, int]], list[str], list[tuple[str, str]]]
+class CodeKeys(NamedTuple):
+    """Every key one entry's id and codes are found by."""
+
+    numbers: list[tuple[str, int]]  # (namespace, number)
+    names: list[str]  # squeezed symbolic names
+    namespaces: list[tuple[str, str]]  # (OCR skeleton, namespace) of each but "error"
 
 
 def _symbol(text: str) -> str | None:
@@ -103,23 +109,23 @@ def code_keys(entry: Entry) -> CodeKeys:
         if ":" in text:
             names.append(_symbol(text.split(":", 1)[1]))
     namespaces = dict.fromkeys(ns for ns, _ in numbers if ns != "error")
-    return numbers, [name for name in names if name is not None], [
-        (skeleton(ns), ns) for ns in namespaces
-    ]
+    return CodeKeys(
+        numbers,
+        [name for name in names if name is not None],
+        [(skeleton(ns), ns) for ns in namespaces],
+    )
 
 
 class CodeIndex:
     """Every spelling of every entry's code, and a scanner for them in text."""
 
-    def __init__(self, entries: list[Entry], keys: list[CodeKeys] | None = None) -> None:
-        """`keys`: code_keys of each entry, when other processes worked them out."""
+    def __init__(self, entries: list[Entry]) -> None:
         self.numeric: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.symbols: dict[str, int] = {}
         self.numbers: list[set[int]] = []
         self.by_number: dict[int, list[int]] = defaultdict(list)  # any namespace
-        found = keys if keys is not None else map(code_keys, entries)
         self._ns_by_skeleton: dict[str, str] = {}
-        for idx, (numbers, names, namespaces) in enumerate(found):
+        for idx, (numbers, names, namespaces) in enumerate(map(code_keys, entries)):
             for ns, value in numbers:
                 if idx not in self.numeric[(ns, value)]:
                     self.numeric[(ns, value)].append(idx)

@@ -100,7 +100,9 @@ def answer_embed(
     embed.add_field(
         name="Platforms", value=shorten(", ".join(entry.platforms), FIELD_MAX), inline=True
     )
-    embed.set_footer(text=shorten(f"Source: {entry.source} · Click the step that fixed it", 300))
+    source = entry.cited
+    embed.url = source.url  # the title links to the source, when it has a link
+    embed.set_footer(text=shorten(f"Source: {source.name} · Click the step that fixed it", 300))
     return fit(embed, entry.id)
 
 

@@ -57,6 +57,19 @@ class Reply:
     entry: Entry | None
 
 
+def compose_reply(result: Result, votes: dict[int | None, int]) -> Reply:
+    """The reply to a lookup result, given the vote counts of its best entry."""
+    best = result.best
+    if best is None:
+        return Reply(not_found_embed(result.query, result.truncated), None, None)
+    # A sure answer stands alone; otherwise the others are one click away.
+    others = [] if result.confident else [m.entry for m in result.matches[1:]]
+    header = header_for(result.confident, result.ambiguous, len(others), result.truncated)
+    return Reply(
+        answer_embed(best.entry, votes, header), answer_view(best.entry, others), best.entry
+    )
+
+
 class Helpdesk:
     """Looks questions up, builds replies, records answers and votes."""
 
@@ -150,18 +163,11 @@ class Helpdesk:
     async def reply_for(self, result: Result) -> Reply:
         """The embed and components for a lookup result, of whatever confidence."""
         best = result.best
-        if best is None:
-            return Reply(not_found_embed(result.query, result.truncated), None, None)
-        # A sure answer stands alone; otherwise the others are one click away.
-        others = [] if result.confident else [m.entry for m in result.matches[1:]]
-        header = header_for(result.confident, result.ambiguous, len(others), result.truncated)
-        return await self.reply_for_entry(best.entry, others, header)
+        return compose_reply(result, await self.step_votes(best.entry.id) if best else {})
 
-    async def reply_for_entry(
-        self, entry: Entry, others: list[Entry] = (), header: str = ""
-    ) -> Reply:
+    async def reply_for_entry(self, entry: Entry) -> Reply:
         votes = await self.step_votes(entry.id)
-        return Reply(answer_embed(entry, votes, header), answer_view(entry, list(others)), entry)
+        return Reply(answer_embed(entry, votes), answer_view(entry), entry)
 
     async def respond(
         self,
@@ -211,10 +217,7 @@ class Helpdesk:
             interaction.user.id,
         )
         self._votes.pop(entry_id, None)
-        what = f"step {step} worked" if step is not None else "none of the steps worked"
-        await _tell(
-            interaction, f"Saved: {what} for you. Thanks! Click another one to change your vote."
-        )
+        await _tell(interaction, saved_note(step))
         if not message.flags.ephemeral:
             self.refresher.schedule(message.id, lambda: self._refresh(message, entry))
 
@@ -278,6 +281,12 @@ class Helpdesk:
             source="pick",
             result=self.match(entry.id, "pick"),
         )
+
+
+def saved_note(step: int | None) -> str:
+    """What a voter reads once the vote is committed."""
+    what = f"step {step} worked" if step is not None else "none of the steps worked"
+    return f"Saved: {what} for you. Thanks! Click another one to change your vote."
 
 
 async def _tell(interaction: discord.Interaction, text: str) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.catalog import Catalog, Entry, bulk
+from bot.catalog import Catalog, Entry
 from bot.codes import CodeIndex
 from bot.messages import MIN_FRAGMENT, MessageIndex
 from bot.text import STOPWORDS, clean, fold, skeleton_text
@@ -27,6 +27,16 @@ CONFIDENT_FRAGMENT = (24, 4)  # characters, words
 CONFIDENT_SIMILARITY = 93
 TEXT_MIN = 0.3  # share of the query's weight a words-only match must explain to be listed
 MESSAGE_CANDIDATES = 12
+# Scores (0-100) by the kind of evidence, so that a stronger kind outranks a weaker one.
+CODE_SURE = 100  # the one entry a code in the text names
+CODE_SHARED = 90  # one of the entries a shared code names ("403"): a tie, told apart below
+CODE_WEAK = 72  # a code that does not count (beside another product, or narrowed away): listed
+NUMBER_ELSEWHERE = 60  # an unknown bare number that another namespace has: listed, never answered
+# A displayed message scores 90-95 at the 86-100 similarity it needs: with the codes, above words.
+MESSAGE_BASE, MESSAGE_SHARE = 60, 0.35
+WORDS_MAX = 75  # words alone: below any code or message the text holds
+WORD_RANKED = 25  # entries ranked by words at least, whatever the limit: room for ties
+WHY_WORDS = 6  # words named in a words match's reason
 # Other products: beside their names, only Spotify's own codes answer (see Matcher.match).
 FOREIGN = re.compile(
     r"\b(?:steam|xbox|playstation|psn|netflix|windows update|traceback|python|java|minecraft"
@@ -85,22 +95,13 @@ class Result:
 class Matcher:
     """Indexes a catalog once; `match` is cheap and never raises on any text."""
 
-    def __init__(
-        self,
-        catalog: Catalog,
-        *,
-        codes: CodeIndex | None = None,
-        messages: MessageIndex | None = None,
-        text: TextIndex | None = None,
-    ) -> None:
-        """The indexes, when given, were built elsewhere (see loading.py)."""
+    def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.entries = catalog.entries
         self._ids = {fold(e.id): i for i, e in enumerate(self.entries)}
-        with bulk():
-            self.codes = codes if codes is not None else CodeIndex(self.entries)
-            self.messages = messages if messages is not None else MessageIndex(self.entries)
-            self.text = text if text is not None else TextIndex(self.entries)
+        self.codes = CodeIndex(self.entries)
+        self.messages = MessageIndex(self.entries)
+        self.text = TextIndex(self.entries)
 
     def match(self, text: str, limit: int = 5) -> Result:
         """Rank the entries for a paste; `confident` only when the bot would answer unasked."""
@@ -110,7 +111,7 @@ class Matcher:
             return Result(query, (), False, truncated=truncated)
         exact = self._ids.get(folded.strip())
         if exact is not None:  # an id, as autocomplete fills it in
-            return Result(query, (Match(self.entries[exact], 100.0, "id"),), True)
+            return Result(query, (Match(self.entries[exact], CODE_SURE, "id"),), True)
         found: dict[int, tuple[float, str]] = {}
 
         def offer(idx: int, score: float, reason: str) -> None:
@@ -123,9 +124,10 @@ class Matcher:
         bucket, bucket_sure = self._messages(folded, offer)
         text_scores = self.text.search(folded)
         listed = [i for i, share in text_scores.items() if share >= TEXT_MIN or i in found]
-        for idx in sorted(listed, key=text_scores.__getitem__, reverse=True)[: max(limit, 25)]:
-            words = ", ".join(self.text.words(folded, idx)[:6])
-            offer(idx, 75 * min(1.0, text_scores[idx]), f"words: {words}")
+        ranked_by_words = sorted(listed, key=text_scores.__getitem__, reverse=True)
+        for idx in ranked_by_words[: max(limit, WORD_RANKED)]:
+            words = ", ".join(self.text.words(folded, idx)[:WHY_WORDS])
+            offer(idx, WORDS_MAX * min(1.0, text_scores[idx]), f"words: {words}")
 
         confident = False
         ambiguous = False
@@ -165,7 +167,8 @@ class Matcher:
                 unknown = True
             for idx in hit.entries:
                 weak = not counts(hit) or idx not in named
-                offer(idx, 72 if weak else (100 if len(named) == 1 else 90), f"code {hit.text}")
+                score = CODE_WEAK if weak else CODE_SURE if len(named) == 1 else CODE_SHARED
+                offer(idx, score, f"code {hit.text}")
         if not named and unknown:
             # An unknown bare number may still be another namespace's: list, never answer.
             for hit in hits:
@@ -174,7 +177,7 @@ class Matcher:
                     continue
                 n = int(value[0])
                 for idx in self.codes.by_number.get(abs(n), ()):
-                    offer(idx, 60, f"number {n} (as {self.entries[idx].id})")
+                    offer(idx, NUMBER_ELSEWHERE, f"number {n} (as {self.entries[idx].id})")
         if len(named) == 1 and not (unknown and not specific):
             return next(iter(named)), named, unknown
         return None, named, unknown
@@ -211,7 +214,7 @@ class Matcher:
             tied = idx in bucket
             offer(
                 idx,
-                60 + 0.35 * (top if tied else score),
+                MESSAGE_BASE + MESSAGE_SHARE * (top if tied else score),
                 f'message "{shown}"{shared if tied else ""}',
             )
         return bucket, all(best[i][1] for i in bucket)

@@ -20,20 +20,6 @@ TYPO_MIN_LENGTH = 5
 TYPO_WORDS = 4
 _CODE_SUFFIX = re.compile(r"\s*\((?:error )?code[^)]*\)", re.IGNORECASE)
 
-# One entry's messages as indexed: (as shown, without a code suffix; skeleton form; terms).
-MessageKeys = list[tuple[str, str, list[str]]]
-
-
-def message_keys(entry: Entry) -> MessageKeys:
-    """The entry's displayed messages as the index keeps them."""
-    keys = []
-    for shown in entry.messages:
-        core = _CODE_SUFFIX.sub("", shown).strip()
-        skel = skeleton_text(fold(clean(core)[0]))
-        if len(skel) >= MIN_FRAGMENT:
-            keys.append((core, skel, list(set(terms(fold(core))))))
-    return keys
-
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -47,15 +33,18 @@ class Message:
 class MessageIndex:
     """Every entry's displayed messages, found by the words they share with a paste."""
 
-    def __init__(self, entries: list[Entry], keys: list[MessageKeys] | None = None) -> None:
-        """`keys`: message_keys of each entry, when other processes worked them out."""
+    def __init__(self, entries: list[Entry]) -> None:
         self.messages: list[Message] = []
         self._by_term: dict[str, list[int]] = defaultdict(list)
-        for idx, found in enumerate(keys if keys is not None else map(message_keys, entries)):
-            for shown, skel, words in found:
-                for term in words:
+        for idx, entry in enumerate(entries):
+            for shown in entry.messages:
+                core = _CODE_SUFFIX.sub("", shown).strip()  # as shown, without a code suffix
+                skel = skeleton_text(fold(clean(core)[0]))
+                if len(skel) < MIN_FRAGMENT:
+                    continue
+                for term in set(terms(fold(core))):
                     self._by_term[term].append(len(self.messages))
-                self.messages.append(Message(idx, skel, shown))
+                self.messages.append(Message(idx, skel, core))
         self._vocabulary = list(self._by_term)
 
     def candidates(self, folded: str, limit: int) -> list[Message]:

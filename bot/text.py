@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Callable
 
 # Longer pastes are cut here before matching; the answer says so (documented in the README).
 MAX_QUERY_CHARS = 4000
@@ -80,7 +80,7 @@ def skeleton(word: str) -> str:
 
 def skeleton_text(folded: str) -> str:
     """Skeleton of every word, punctuation dropped and spaces single."""
-    return " ".join(map(_SKELETONS.__getitem__, tokens(folded)))
+    return " ".join(map(_SKELETONS, tokens(folded)))
 
 
 def stem(word: str) -> str:
@@ -99,25 +99,13 @@ def term(token: str) -> str:
     return skeleton(stem(token))
 
 
-class _Memo(dict):
-    """A function of one word, remembered; bounded, so pasted junk cannot grow it for months."""
-
-    def __init__(self, func: Callable[[str], str], limit: int = 200_000) -> None:
-        super().__init__()
-        self.func, self.limit = func, limit
-
-    def __missing__(self, word: str) -> str:
-        value = self.func(word)
-        if len(self) < self.limit:
-            self[word] = value
-        return value
-
-
-_TERMS = _Memo(term)
-_SKELETONS = _Memo(skeleton)
+# Words repeat across entries and pastes; remembered, bounded so pasted junk cannot grow it.
+WORD_CACHE = 200_000
+_TERMS = functools.lru_cache(maxsize=WORD_CACHE)(term)
+_SKELETONS = functools.lru_cache(maxsize=WORD_CACHE)(skeleton)
 
 
 def terms(folded: str) -> list[str]:
     """Searchable terms: stemmed skeletons of the non-stopword tokens."""
     # map and filter keep the per-token work in C: a big catalog has a million tokens.
-    return list(filter(None, map(_TERMS.__getitem__, tokens(folded))))
+    return list(filter(None, map(_TERMS, tokens(folded))))

@@ -75,28 +75,12 @@ def add_postings(found: Postings, entries: list[Entry], start: int) -> None:
                     postings += pair
 
 
-# Postings built elsewhere for a consecutive run of entries: (run length, numbered backwards
-# from the run's end rather than forwards from its start, postings).
-Run = tuple[int, bool, Postings]
-
-
 class TextIndex:
     """Maps terms and word pairs to entries with a field-weighted, saturated weight."""
 
-    def __init__(self, entries: list[Entry], parts: list[Run] | None = None) -> None:
-        """`parts`: the postings of consecutive runs of the entries, when other processes built
-        them (see loading.py); without them the index builds here.
-        """
-        if parts is None:
-            found: Postings = {}
-            add_postings(found, entries, 0)
-            parts = [(len(entries), False, found)]
-        self.parts: list[tuple[int, int, int, Postings]] = []  # first, end, entry 0, postings
-        first = 0
-        for length, backwards, found in parts:
-            end = first + length
-            self.parts.append((first, end, end if backwards else first, found))
-            first = end
+    def __init__(self, entries: list[Entry]) -> None:
+        self.postings: Postings = {}
+        add_postings(self.postings, entries, 0)
         self.n = max(len(entries), 1)
         self.max_idf = math.log(1 + self.n)
         # A commoner term picks no entry (too many hold it); its idf still counts.
@@ -104,7 +88,7 @@ class TextIndex:
 
     def _df(self, gram: str) -> int:
         """How many entries hold the gram."""
-        return sum(len(found.get(gram, ())) for *_, found in self.parts) // 2
+        return len(self.postings.get(gram, ())) // 2
 
     def _idf(self, df: int) -> float:
         if df == 0:
@@ -125,18 +109,16 @@ class TextIndex:
             if not 0 < df <= self.limit:
                 continue
             idf = self._idf(df) * share / total
-            for *_, zero, part in self.parts:
-                found = part.get(gram, [])
-                for idx, weight in zip(found[::2], found[1::2], strict=True):
-                    # saturated: w / (w + 1), in tenths
-                    scores[zero + idx] += idf * weight / (weight + 10.0)
+            found = self.postings.get(gram, [])
+            for idx, weight in zip(found[::2], found[1::2], strict=True):
+                # saturated: w / (w + 1), in tenths
+                scores[idx] += idf * weight / (weight + 10.0)
         return scores
 
     def words(self, folded: str, idx: int) -> list[str]:
         """The query's terms that this entry has, to say why it matched."""
-        zero, part = next((z, p) for first, end, z, p in self.parts if first <= idx < end)
         return [
             w
             for w in dict.fromkeys(terms(folded))
-            if self._df(w) <= self.limit and idx - zero in part.get(w, [])[::2]
+            if self._df(w) <= self.limit and idx in self.postings.get(w, [])[::2]
         ]

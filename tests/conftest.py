@@ -48,8 +48,9 @@ async def fake():
 
 @pytest.fixture
 async def bot(fake: FakeDiscord, tmp_path: Path):
-    proc = await start_bot(fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"),
-                           log_dir=tmp_path)
+    proc = await start_bot(
+        fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"), log_dir=tmp_path
+    )
     yield proc
     await proc.stop()
     assert TOKEN not in proc.log_text()

@@ -34,8 +34,13 @@ async def test_autocomplete_offers_ranked_choices(fake, bot):
 async def test_not_sure_offers_did_you_mean_and_picking_posts_that_answer(fake, bot):
     result = await fake.slash_command("spotify-error", {"query": "offline but Firefox works"})
     assert "seb:pick" in result.custom_ids
-    options = [o["value"] for row in result.message["components"] for c in row["components"]
-               if c["custom_id"] == "seb:pick" for o in c["options"]]
+    options = [
+        o["value"]
+        for row in result.message["components"]
+        for c in row["components"]
+        if c["custom_id"] == "seb:pick"
+        for o in c["options"]
+    ]
     picked = await fake.select("seb:pick", [options[0]], result.message)
     assert picked.embeds[0]["title"].startswith(options[0])
 
@@ -50,15 +55,15 @@ async def test_nothing_plausible_is_said_privately(fake, bot):
 async def test_help_channel_paste_gets_a_reply_and_chatter_silence(fake, bot):
     help_id = fake.channel_id("help")
     reply = await fake.post_message(
-        help_id, "Help! A firewall may be blocking Spotify. (Error code: accesspoint:39)")
+        help_id, "Help! A firewall may be blocking Spotify. (Error code: accesspoint:39)"
+    )
     assert reply["embeds"][0]["title"].startswith("accesspoint:39")
     assert reply["message_reference"]["message_id"]
     await fake.post_message(help_id, "good morning everyone", expect_reply=False, wait=1.0)
     # The same error again in the same channel within the cooldown: no second answer.
     await fake.post_message(help_id, "accesspoint:39 here too", expect_reply=False, wait=1.0)
     # Outside the help channels the bot stays quiet.
-    await fake.post_message(fake.channel_id("general"), "error 2026", expect_reply=False,
-                            wait=1.0)
+    await fake.post_message(fake.channel_id("general"), "error 2026", expect_reply=False, wait=1.0)
 
 
 async def test_context_menu_answers_the_invoker_privately(fake, bot):
@@ -96,9 +101,17 @@ async def test_forged_vote_is_refused_and_not_stored(fake, bot, tmp_path):
         (fake.bot, "seb:v:1:no-such-entry"),  # an entry the catalog does not have
     ]
     for author, custom_id in forged:
-        message = fake.make_message(general, "", author=author, components=[
-            {"type": 1, "components": [
-                {"type": 2, "style": 1, "label": "x", "custom_id": custom_id}]}])
+        message = fake.make_message(
+            general,
+            "",
+            author=author,
+            components=[
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 1, "label": "x", "custom_id": custom_id}],
+                }
+            ],
+        )
         refused = await fake.click(custom_id, message)
         assert refused.ephemeral and "Saved" not in refused.content
     assert votes(tmp_path / "db.sqlite3") == []

@@ -15,7 +15,7 @@ from bot.catalog import SEVERITIES, CatalogError, load_catalog
 from tests.support import FIREWALL_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
-IDS_DOC = ROOT.parent / "shared" / "docs" / "catalog-ids.md"
+IDS_DOC = ROOT / "catalog" / "ids.md"
 FIREWALL = "A firewall may be blocking Spotify."
 FLUX = "The flux capacitor overheated unexpectedly."
 
@@ -61,12 +61,23 @@ def bundled():
 
 
 def test_bundled_catalog_has_exactly_the_contract_ids(bundled):
-    """The bundled catalog holds exactly the 65 ids of the public table, each once."""
+    """The bundled catalog holds exactly the ids of the public table, each once."""
     table_ids = [entry_id for entry_id, _ in ID_TABLE]
-    assert len(table_ids) == 65 == len(set(table_ids))
+    assert len(table_ids) == len(set(table_ids))
+    assert f"{len(table_ids)} entries." in IDS_DOC.read_text(encoding="utf-8")
     ids = [e.id for e in bundled.entries]
     assert len(ids) == len(set(ids))
     assert sorted(ids) == sorted(table_ids)
+
+
+def test_every_bundled_source_is_a_named_document(bundled):
+    """Answers cite a document a reader recognises, never a bare key like seeds/001."""
+    for entry in bundled.entries:
+        assert entry.cites is not None, (entry.id, entry.source)
+        assert entry.cited.name != entry.source and " " in entry.cited.name, entry.id
+    reference = bundled.get("auth:73").cited
+    assert reference.url == "https://0iy.github.io/spotify-error-ref/"
+    assert str(reference) == f"{reference.name} <{reference.url}>"
 
 
 def test_every_contract_spelling_is_on_its_entry(bundled):
@@ -147,14 +158,25 @@ def _names(message: str, *parts: str) -> None:
         assert re.search(rf"(?<!\w){re.escape(part)}(?!\w)", message), (part, message)
 
 
+def _field_line(text: str, entry_id: str, name: str) -> int:
+    """1-based line of a field of the entry with this id."""
+    lines = text.splitlines()
+    start = _line_of(text, entry_id)
+    return next(
+        n
+        for n, line in enumerate(lines[start - 1 :], start)
+        if line.lstrip(" -").startswith(f"{name}:")
+    )
+
+
 def _broken_second_entry(tmp_path: Path, **fields) -> tuple[str, int]:
-    """A file whose second entry (custom:2) is broken; returns the error and its line."""
+    """A file whose second entry (custom:2) has a broken field; the error and that field's line."""
     text = _write(tmp_path, "50-custom.yaml", _entry("custom:1"), _entry("custom:2", **fields))
-    return _error(tmp_path), _line_of(text, "custom:2")
+    return _error(tmp_path), _field_line(text, "custom:2", next(iter(fields)))
 
 
 def test_unknown_field_is_named(tmp_path):
-    """A misspelled field is reported with file, line, entry and the field's name."""
+    """A misspelled field is reported with file, the field's line, entry and name."""
     message, line = _broken_second_entry(tmp_path, colour="green")
     _names(message, "custom:2", "colour")
     assert f"50-custom.yaml:{line}" in message
@@ -206,19 +228,80 @@ def test_unknown_severity_is_named(tmp_path):
 
 
 def test_duplicate_id_across_files_is_named(tmp_path):
-    """The same id in two files is reported naming both files, the id and the field."""
-    _write(tmp_path, "10-a.yaml", _entry("custom:1"))
-    _write(tmp_path, "20-b.yaml", _entry("custom:1", title="Another flux problem"))
+    """The same id in two files is one line naming both places (file:line), the id and field."""
+    first = _write(tmp_path, "10-a.yaml", _entry("custom:0"), _entry("custom:1"))
+    second = _write(tmp_path, "20-b.yaml", _entry("custom:1", title="Another flux problem"))
     message = _error(tmp_path)
-    _names(message, "10-a.yaml", "20-b.yaml", "custom:1", "id")
+    assert len(message.splitlines()) == 1, message
+    _names(message, "custom:1", "id", "duplicate")
+    assert f"20-b.yaml:{_line_of(second, 'custom:1')}" in message
+    assert f"10-a.yaml:{_line_of(first, 'custom:1')}" in message
 
 
 def test_code_claimed_by_two_entries_is_named(tmp_path):
-    """One code (spelled differently in case and spacing) on two entries is reported."""
-    _write(tmp_path, "10-a.yaml", _entry("custom:1", codes=["Flux error 88"]))
-    _write(tmp_path, "20-b.yaml", _entry("custom:2", codes=["flux  ERROR 88"]))
+    """One code (spelled differently in case and spacing) on two entries: both places."""
+    first = _write(tmp_path, "10-a.yaml", _entry("custom:1", codes=["Flux error 88"]))
+    second = _write(tmp_path, "20-b.yaml", _entry("custom:2", codes=["flux  ERROR 88"]))
     message = _error(tmp_path)
-    _names(message, "20-b.yaml", "custom:2", "codes", "custom:1", "10-a.yaml")
+    _names(message, "custom:2", "codes", "custom:1")
+    assert f"20-b.yaml:{_field_line(second, 'custom:2', 'codes') + 1}" in message
+    assert f"10-a.yaml:{_field_line(first, 'custom:1', 'codes') + 1}" in message
+
+
+def test_every_problem_of_a_catalog_is_reported_in_one_run(tmp_path):
+    """Problems in several entries and files all come out at once, one line each."""
+    _write(
+        tmp_path,
+        "10-a.yaml",
+        _entry("custom:1", colour="green"),
+        _entry("custom:2", steps=None),
+        _entry("custom:3"),
+    )
+    _write(tmp_path, "20-b.yaml", _entry("custom:3"), _entry("custom:4", severity="loud"))
+    tmp_path.joinpath("30-c.yaml").write_text("entries: [\n", encoding="utf-8")
+    lines = _error(tmp_path).splitlines()
+    assert len(lines) == 5, lines
+    for line, names in zip(
+        lines,
+        [
+            ("10-a.yaml", "custom:1", "colour"),
+            ("10-a.yaml", "custom:2", "steps"),
+            ("20-b.yaml", "custom:4", "severity"),
+            ("30-c.yaml", "YAML"),
+            ("20-b.yaml", "custom:3", "duplicate"),
+        ],
+        strict=True,
+    ):
+        _names(line, *names)
+
+
+def test_an_unknown_source_key_is_shown_as_written(tmp_path):
+    """An operator's catalog without sources.yaml shows its own `source:` text."""
+    _write(
+        tmp_path,
+        "50-custom.yaml",
+        _entry("custom:1"),
+        _entry("custom:2", source="https://wiki.example.org/flux"),
+    )
+    first, second = load_catalog(tmp_path).entries
+    assert first.cites is None and str(first.cited) == "ops/runbook-1"
+    assert second.cited.url == "https://wiki.example.org/flux"
+
+
+def test_sources_file_names_the_documents_and_its_problems_are_reported(tmp_path):
+    """sources.yaml gives names and links; a source without a name is a problem with its line."""
+    _write(tmp_path, "50-custom.yaml", _entry("custom:1", source="runbook"))
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  runbook:\n    name: Ops runbook\n    url: https://wiki.example.org/\n",
+        encoding="utf-8",
+    )
+    entry = load_catalog(tmp_path).get("custom:1")
+    assert str(entry.cited) == "Ops runbook <https://wiki.example.org/>"
+    sources.write_text(
+        "sources:\n  runbook:\n    url: https://wiki.example.org/\n", encoding="utf-8"
+    )
+    _names(_error(tmp_path), "sources.yaml:2", "runbook", "name")
 
 
 def test_invalid_yaml_names_file_and_line(tmp_path):
@@ -298,9 +381,9 @@ def test_catalog_check_summarises_the_bundled_catalog(run_bot):
     proc = run_bot("catalog", "check")
     assert proc.returncode == 0, proc.stderr.decode()
     stdout = proc.stdout.decode("utf-8")
-    assert "65 entries" in stdout
+    assert f"{len(load_catalog())} entries" in stdout
     files, severities, platforms = Counter(), Counter(), Counter()
-    for path in sorted((ROOT / "catalog").glob("*.yaml")):
+    for path in sorted((ROOT / "catalog").glob("[0-9]*.yaml")):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
             files[path.name] += 1
             severities[raw["severity"]] += 1
@@ -323,7 +406,7 @@ def test_catalog_check_reports_a_broken_folder_in_one_line(run_bot, tmp_path):
     assert "Traceback" not in stderr
     assert len(stderr.strip().splitlines()) == 1, stderr
     _names(stderr, "custom:2", "colour")
-    assert f"50-custom.yaml:{_line_of(text, 'custom:2')}" in stderr
+    assert f"50-custom.yaml:{_field_line(text, 'custom:2', 'colour')}" in stderr
     assert "catalog OK" not in proc.stdout.decode()
 
 

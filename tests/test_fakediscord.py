@@ -23,8 +23,13 @@ class CloseTicket(discord.ui.DynamicItem[discord.ui.Button], template=r"ticket:c
     """A button that works on any message, found by its custom_id pattern."""
 
     def __init__(self, ticket_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Close ticket", style=discord.ButtonStyle.danger,
-                                           custom_id=f"ticket:close:{ticket_id}"))
+        super().__init__(
+            discord.ui.Button(
+                label="Close ticket",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"ticket:close:{ticket_id}",
+            )
+        )
         self.ticket_id = ticket_id
 
     @classmethod
@@ -32,8 +37,9 @@ class CloseTicket(discord.ui.DynamicItem[discord.ui.Button], template=r"ticket:c
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.edit_message(content=f"Ticket {self.ticket_id} closed.",
-                                                view=None)
+        await interaction.response.edit_message(
+            content=f"Ticket {self.ticket_id} closed.", view=None
+        )
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
@@ -78,12 +84,17 @@ def make_bot() -> commands.Bot:
     @bot.tree.command(description="Pick a platform")
     async def platform(interaction: discord.Interaction) -> None:
         view = discord.ui.View()
-        select = discord.ui.Select(custom_id="platform", options=[
-            discord.SelectOption(label="Android", value="android"),
-            discord.SelectOption(label="Desktop", value="desktop")])
+        select = discord.ui.Select(
+            custom_id="platform",
+            options=[
+                discord.SelectOption(label="Android", value="android"),
+                discord.SelectOption(label="Desktop", value="desktop"),
+            ],
+        )
 
         async def chosen(inner: discord.Interaction) -> None:
             await inner.response.send_message(f"platform={select.values[0]}")
+
         select.callback = chosen
         view.add_item(select)
         await interaction.response.send_message("Which platform?", view=view)
@@ -189,7 +200,9 @@ async def test_dropped_gateway_resumes_and_commands_still_work(fake: FakeDiscord
 async def test_autocomplete_select_context_menu_and_modal(fake: FakeDiscord, bot) -> None:
     await bot.tree.sync()
     assert await fake.autocomplete("explain", focused="code", options={"code": "auth"}) == [
-        {"name": "auth-3", "value": "auth-3"}, {"name": "auth-74", "value": "auth-74"}]
+        {"name": "auth-3", "value": "auth-3"},
+        {"name": "auth-74", "value": "auth-74"},
+    ]
     menu = await fake.slash_command("platform")
     picked = await fake.select("platform", ["desktop"], menu)
     assert picked.content == "platform=desktop"
@@ -221,7 +234,7 @@ async def test_timeout_is_reported_clearly(fake: FakeDiscord, bot) -> None:
         await fake.post_message("general", "nothing to see", wait=0.2)
 
 
-STUB_BOT = '''
+STUB_BOT = """
 import asyncio, signal, sys
 import discord
 from discord.ext import commands
@@ -248,13 +261,14 @@ def main(argv):
         return 0
 
     return asyncio.run(run())
-'''
+"""
 
 
 async def test_launcher_runs_a_bot_process_against_the_fake(fake: FakeDiscord, tmp_path) -> None:
     (tmp_path / "stub_bot.py").write_text(STUB_BOT)
-    proc = await start_bot(fake, ["--demo"], entry="stub_bot:main", log_dir=tmp_path,
-                           env={"PYTHONPATH": str(tmp_path)})
+    proc = await start_bot(
+        fake, ["--demo"], entry="stub_bot:main", log_dir=tmp_path, env={"PYTHONPATH": str(tmp_path)}
+    )
     try:
         assert (await fake.slash_command("ping")).content == "pong --demo"
         await proc.wait_ready(line=r"stub ready, guild_ready_timeout 0\.1")

@@ -44,14 +44,14 @@ async def test_gateway_drop_and_silence_are_survived(fake: FakeDiscord, tmp_path
 
 
 async def test_rest_429_and_5xx_are_retried_and_the_answer_arrives(fake, tmp_path):
-    proc = await start_bot(fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"),
-                           log_dir=tmp_path)
+    proc = await start_bot(
+        fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"), log_dir=tmp_path
+    )
     fake.fail_next("POST", r"/interactions/.*/callback", 429, retry_after=0.3)
     answer = await fake.slash_command("spotify-error", {"query": "auth:73"}, timeout=10)
     assert answer.embeds[0]["title"].startswith("auth:73")
     fake.fail_next("POST", r"/channels/\d+/messages", 503)
-    reply = await fake.post_message(fake.channel_id("help"), "Error code: accesspoint:39",
-                                    wait=10)
+    reply = await fake.post_message(fake.channel_id("help"), "Error code: accesspoint:39", wait=10)
     assert reply["embeds"][0]["title"].startswith("accesspoint:39")
     statuses = [r.status for r in fake.requests if r.method == "POST"]
     assert 429 in statuses and 503 in statuses
@@ -59,8 +59,9 @@ async def test_rest_429_and_5xx_are_retried_and_the_answer_arrives(fake, tmp_pat
 
 
 async def test_discord_failing_every_retry_is_logged_and_the_bot_goes_on(fake, tmp_path):
-    proc = await start_bot(fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"),
-                           log_dir=tmp_path)
+    proc = await start_bot(
+        fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"), log_dir=tmp_path
+    )
     help_id = fake.channel_id("help")
     fake.fail_next("POST", r"/channels/\d+/messages", 503, count=4)  # the reply + 3 retries
     await fake.dispatch_message(help_id, "Error code: accesspoint:39")
@@ -98,7 +99,8 @@ async def test_locked_database_queues_votes_and_never_claims_them_saved(fake, tm
     db, proc, answer, holder = await answer_then_lock(fake, tmp_path, 14.0)
     voters = [fake.make_user(f"queued{i}") for i in range(3)]
     clicks = await asyncio.gather(
-        *(fake.click("seb:v:2:auth:73", answer.message, user=v) for v in voters))
+        *(fake.click("seb:v:2:auth:73", answer.message, user=v) for v in voters)
+    )
     notes = await asyncio.gather(*(c.wait_followup(timeout=15) for c in clicks))
     for note in notes:
         assert "queued" in note["content"] and "not saved yet" in note["content"].lower()
@@ -115,8 +117,9 @@ async def first_saved(clicks: list[asyncio.Task], timeout: float = 15) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while pending:
         left = deadline - asyncio.get_running_loop().time()
-        done, pending = await asyncio.wait(pending, timeout=max(left, 0),
-                                           return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait(
+            pending, timeout=max(left, 0), return_when=asyncio.FIRST_COMPLETED
+        )
         if not done:
             raise AssertionError(f"no vote acknowledged within {timeout} s")
         if any(t.exception() is None and "Saved" in t.result().content for t in done):
@@ -128,18 +131,23 @@ async def vote_flood(fake: FakeDiscord, db: Path, tmp_path: Path, n: int, stop) 
 
     Returns (results of the clicks, ids of the users told "Saved", what stop returned).
     """
-    proc = await start_bot(fake, ["run"], env=bot_env(fake, db, LOG_LEVEL="WARNING"),
-                           log_dir=tmp_path)
+    proc = await start_bot(
+        fake, ["run"], env=bot_env(fake, db, LOG_LEVEL="WARNING"), log_dir=tmp_path
+    )
     answer = await fake.slash_command("spotify-error", {"query": "auth:73"})
     voters = [fake.make_user(f"flood{i}") for i in range(n)]
-    clicks = [asyncio.create_task(fake.click("seb:v:1:auth:73", answer.message, user=v,
-                                             timeout=10))
-              for v in voters]
+    clicks = [
+        asyncio.create_task(fake.click("seb:v:1:auth:73", answer.message, user=v, timeout=10))
+        for v in voters
+    ]
     await first_saved(clicks)  # mid-flood: votes acknowledged and many more in flight
     stopped = await stop(proc)
     results = await asyncio.gather(*clicks, return_exceptions=True)
-    acked = {v.id for v, r in zip(voters, results, strict=True)
-             if not isinstance(r, BaseException) and "Saved" in r.content}
+    acked = {
+        v.id
+        for v, r in zip(voters, results, strict=True)
+        if not isinstance(r, BaseException) and "Saved" in r.content
+    }
     return results, acked, stopped
 
 

@@ -15,8 +15,12 @@ from tests.support import TOKEN, bot_env, votes
 
 PINGS = "@everyone @here <@123456789012345678> <@&123456789012345678> <#123456789012345678>"
 RAW_PINGS = ("@everyone", "@here", "<@1", "<@&1")
-ESCAPED_PINGS = ("@\u200beveryone", "@\u200bhere", "<@\u200b123456789012345678>",
-                 "<@\u200b&123456789012345678>")
+ESCAPED_PINGS = (
+    "@\u200beveryone",
+    "@\u200bhere",
+    "<@\u200b123456789012345678>",
+    "<@\u200b&123456789012345678>",
+)
 FIREWALL = "A firewall may be blocking Spotify. (Error code: accesspoint:39)"
 MESSAGE_ROUTE = re.compile(r"^/channels/\d+/messages$|^/webhooks/\d+/[^/]+$")
 LOG_ERROR = re.compile(r"^\S+ \S+ (?:ERROR|CRITICAL) ", re.MULTILINE)
@@ -52,7 +56,7 @@ def assert_nothing_pings(fake: FakeDiscord) -> int:
 def assert_clean_log(proc: Any) -> None:
     """No traceback and no ERROR line in the bot's log."""
     text = proc.log_text()
-    assert "Traceback" not in text, text[text.find("Traceback") - 500:][:3000]
+    assert "Traceback" not in text, text[text.find("Traceback") - 500 :][:3000]
     assert not LOG_ERROR.search(text), LOG_ERROR.findall(text)
 
 
@@ -94,16 +98,20 @@ def button(custom_id: str) -> dict[str, Any]:
 
 def select(custom_id: str, *values: str) -> dict[str, Any]:
     """A string select offering these values."""
-    return {"type": 3, "custom_id": custom_id,
-            "options": [{"label": v or "-", "value": v} for v in values]}
+    return {
+        "type": 3,
+        "custom_id": custom_id,
+        "options": [{"label": v or "-", "value": v} for v in values],
+    }
 
 
 async def test_nothing_the_bot_sends_can_ping(fake, bot):
     """Mentions in queries, pastes and menu targets never ping, and echoed text is escaped."""
     found = await fake.slash_command("spotify-error", {"query": f"{PINGS} auth:73"})
     assert not found.ephemeral and found.embeds[0]["title"].startswith("auth:73")
-    private = await fake.slash_command("spotify-error",
-                                       {"query": f"{PINGS} auth:73", "private": True})
+    private = await fake.slash_command(
+        "spotify-error", {"query": f"{PINGS} auth:73", "private": True}
+    )
     assert private.ephemeral
     missing = await fake.slash_command("spotify-error", {"query": f"{PINGS} **bold** my cat"})
     reply = await fake.post_message(fake.channel_id("help"), f"{PINGS} {FIREWALL}")
@@ -111,15 +119,22 @@ async def test_nothing_the_bot_sends_can_ping(fake, bot):
     general = fake.channel_id("general")
     menu = await fake.message_context_menu(
         "Identify Spotify error",
-        fake.make_message(general, f"{PINGS} Spotify says Account disabled."))
+        fake.make_message(general, f"{PINGS} Spotify says Account disabled."),
+    )
     assert menu.embeds[0]["title"].startswith("accounts:403")
     menu_missing = await fake.message_context_menu(
-        "Identify Spotify error", fake.make_message(general, f"{PINGS} **bold** my cat"))
+        "Identify Spotify error", fake.make_message(general, f"{PINGS} **bold** my cat")
+    )
     # Votes and "Did you mean" picks send messages too.
     assert "Saved" in (await fake.click("seb:v:1:auth:73", found.message)).content
     unsure = await fake.slash_command("spotify-error", {"query": "offline but Firefox works"})
-    picks = [o["value"] for row in unsure.message["components"] for c in row["components"]
-             if c["custom_id"] == "seb:pick" for o in c["options"]]
+    picks = [
+        o["value"]
+        for row in unsure.message["components"]
+        for c in row["components"]
+        if c["custom_id"] == "seb:pick"
+        for o in c["options"]
+    ]
     assert (await fake.select("seb:pick", [picks[0]], unsure)).embeds
 
     for echo in (missing, menu_missing):
@@ -161,7 +176,8 @@ async def test_big_and_strange_pastes_are_answered_cleanly(fake, bot):
     general = fake.channel_id("general")
     for content, entry in ((f"{FIREWALL} {junk}", "accesspoint:39"), (junk, None)):
         result = await fake.message_context_menu(
-            "Identify Spotify error", fake.make_message(general, content[:100_000]))
+            "Identify Spotify error", fake.make_message(general, content[:100_000])
+        )
         results[content] = result
         assert result.type == 4 and result.ephemeral and result.embeds
         title = result.embeds[0]["title"]
@@ -170,8 +186,9 @@ async def test_big_and_strange_pastes_are_answered_cleanly(fake, bot):
     help_id = fake.channel_id("help")
     reply = await fake.post_message(help_id, f"\u202e\x00{FIREWALL} {junk}"[:100_000])
     assert reply["embeds"][0]["title"].startswith("accesspoint:39")
-    await fake.post_message(help_id, junk, author=fake.make_user("paster"),
-                            expect_reply=False, wait=1.0)
+    await fake.post_message(
+        help_id, junk, author=fake.make_user("paster"), expect_reply=False, wait=1.0
+    )
 
     for query, result in results.items():
         text = shown_text(result)
@@ -188,7 +205,8 @@ async def test_a_paste_cut_at_4000_characters_says_so(fake, bot):
     """A code beyond the first 4,000 characters: the answer says only those were searched."""
     paste = "lorem ipsum dolor sit amet " * 3700 + FIREWALL  # about 100 KB
     result = await fake.message_context_menu(
-        "Identify Spotify error", fake.make_message(fake.channel_id("general"), paste))
+        "Identify Spotify error", fake.make_message(fake.channel_id("general"), paste)
+    )
     assert result.ephemeral and result.embeds
     assert_clean_log(bot)
     assert "4,000" in shown_text(result) or "4000" in shown_text(result)
@@ -228,8 +246,9 @@ async def test_forged_select_values_and_picks_are_refused(fake, bot, tmp_path):
     steps = bot_message(fake, select("seb:vs:auth:73", "999", "abc", "0", "-1"))
     for value in ("999", "abc", "0", "-1"):
         assert_refused(await fake.select("seb:vs:auth:73", [value], steps))
-    picks = bot_message(fake, select("seb:pick", "no-such-entry", "'; DROP TABLE votes; --",
-                                     "-", "A" * 100))
+    picks = bot_message(
+        fake, select("seb:pick", "no-such-entry", "'; DROP TABLE votes; --", "-", "A" * 100)
+    )
     for value in ("no-such-entry", "'; DROP TABLE votes; --", "-", "A" * 100):
         result = await fake.select("seb:pick", [value], picks)
         assert_refused(result)
@@ -244,7 +263,8 @@ async def test_unrecognised_custom_id_is_refused(fake, bot, tmp_path):
     messages = [bot_message(fake, button(i)) for i in ids]
     results = await asyncio.gather(
         *(fake.click(i, m, timeout=3.0) for i, m in zip(ids, messages, strict=True)),
-        return_exceptions=True)
+        return_exceptions=True,
+    )
     assert votes(tmp_path / "db.sqlite3") == []
     assert_clean_log(bot)
     for custom_id, result in zip(ids, results, strict=True):
@@ -262,9 +282,13 @@ async def test_vote_on_an_answer_from_another_guild_is_refused(fake, bot, tmp_pa
     conn = sqlite3.connect(db)
     try:
         with conn:
-            conn.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?)", [
-                (int(foreign["id"]), "auth:73", other_guild, general, time.time()),
-                (int(swapped["id"]), "accesspoint:39", fake.guild.id, general, time.time())])
+            conn.executemany(
+                "INSERT INTO answers VALUES (?, ?, ?, ?, ?)",
+                [
+                    (int(foreign["id"]), "auth:73", other_guild, general, time.time()),
+                    (int(swapped["id"]), "accesspoint:39", fake.guild.id, general, time.time()),
+                ],
+            )
     finally:
         conn.close()
     refused = await fake.click("seb:v:1:auth:73", foreign)
@@ -280,8 +304,11 @@ async def test_moderator_reports_refuse_members(fake, bot):
     member = fake.make_user("member")
     helper = fake.make_user("helper", roles=["Helper"])
     for user in (member, helper):
-        for name, options in (("fix-stats", None), ("fix-stats", {"export": True}),
-                              ("unmatched", None)):
+        for name, options in (
+            ("fix-stats", None),
+            ("fix-stats", {"export": True}),
+            ("unmatched", None),
+        ):
             result = await fake.slash_command(name, options, user=user)
             assert result.ephemeral and "moderators" in result.content.lower(), (name, options)
             assert not result.files and not result.embeds
@@ -294,13 +321,20 @@ async def test_mod_role_ids_overrides_manage_messages(fake, tmp_path):
     """With MOD_ROLE_IDS set, Manage Messages alone is refused and the role is allowed."""
     fake.guild.add_role("Janitor", MANAGE_MESSAGES, position=1)
     moderator_role = fake.guild.role("Moderator").id
-    proc = await start_bot(fake, ["run"], log_dir=tmp_path, env=bot_env(
-        fake, tmp_path / "db.sqlite3", MOD_ROLE_IDS=str(moderator_role)))
+    proc = await start_bot(
+        fake,
+        ["run"],
+        log_dir=tmp_path,
+        env=bot_env(fake, tmp_path / "db.sqlite3", MOD_ROLE_IDS=str(moderator_role)),
+    )
     try:
         janitor = fake.make_user("janitor", roles=["Janitor"])
         assert fake.guild.permissions_for(janitor) & MANAGE_MESSAGES
-        for name, options in (("fix-stats", None), ("fix-stats", {"export": True}),
-                              ("unmatched", None)):
+        for name, options in (
+            ("fix-stats", None),
+            ("fix-stats", {"export": True}),
+            ("unmatched", None),
+        ):
             refused = await fake.slash_command(name, options, user=janitor)
             assert refused.ephemeral and "moderators" in refused.content.lower()
             assert not refused.files and not refused.embeds
@@ -329,8 +363,14 @@ async def test_a_vote_id_the_message_does_not_carry_is_answered(fake, bot, tmp_p
         if kind == 3:
             data["values"] = ["10"]
         result = await fake._interact(
-            3, data, f"stale {custom_id}", user=None, channel_id=int(msg["channel_id"]),
-            message=msg, timeout=3.0)
+            3,
+            data,
+            f"stale {custom_id}",
+            user=None,
+            channel_id=int(msg["channel_id"]),
+            message=msg,
+            timeout=3.0,
+        )
         assert_refused(result)
         assert "no longer in use" in result.content
     assert votes(tmp_path / "db.sqlite3") == []

@@ -21,10 +21,15 @@ from tests.support import TOKEN, bot_env, wait_for_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_ENTRY = {
-    "id": "custom:1", "title": "Operator's own error", "severity": "warn",
-    "platforms": ["windows"], "categories": ["custom"],
-    "messages": ["The flux capacitor is misaligned."], "causes": ["Too much flux"],
-    "steps": ["Realign the flux capacitor"], "source": "operator",
+    "id": "custom:1",
+    "title": "Operator's own error",
+    "severity": "warn",
+    "platforms": ["windows"],
+    "categories": ["custom"],
+    "messages": ["The flux capacitor is misaligned."],
+    "causes": ["Too much flux"],
+    "steps": ["Realign the flux capacitor"],
+    "source": "operator",
 }
 
 
@@ -42,8 +47,9 @@ async def get(url: str) -> tuple[int, str]:
 async def test_health_and_metrics(fake: FakeDiscord, tmp_path: Path):
     port = free_port()
     db = tmp_path / "db.sqlite3"
-    proc = await start_bot(fake, ["run"], env=bot_env(fake, db, HEALTH_PORT=str(port)),
-                           log_dir=tmp_path)
+    proc = await start_bot(
+        fake, ["run"], env=bot_env(fake, db, HEALTH_PORT=str(port)), log_dir=tmp_path
+    )
     base = f"http://127.0.0.1:{port}"
     status, body = await get(f"{base}/healthz")
     assert status == 200 and json.loads(body)["status"] == "ok"
@@ -86,8 +92,9 @@ async def test_catalog_reload_by_command_and_sighup(fake, tmp_path):
     assert found.embeds[0]["title"].startswith("custom:1")
     # A broken catalog is refused with the reason; the old one keeps serving.
     extra.write_text(yaml.safe_dump({"entries": [{**NEW_ENTRY, "colour": "red"}]}))
-    refused = await (await fake.slash_command("catalog", subcommand="reload", user=mod)
-                     ).wait_followup()
+    refused = await (
+        await fake.slash_command("catalog", subcommand="reload", user=mod)
+    ).wait_followup()
     assert "refused" in refused["content"]
     assert "50-custom.yaml" in refused["content"] and "colour" in refused["content"]
     still = await fake.slash_command("spotify-error", {"query": "custom:1"})
@@ -112,13 +119,23 @@ async def test_backup_and_check_of_a_running_database(fake, tmp_path):
     await wait_for_rows(db, "SELECT COUNT(*) FROM votes", 1)
     copy = tmp_path / "backup" / "copy.sqlite3"
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{db}"}
-    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "db", "backup",
-                                   str(copy)], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "db", "backup", str(copy)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT step FROM votes").fetchall() == [(2,)]
-    check = subprocess.run([sys.executable, "-m", "bot", "db", "check", "--database", str(copy)],
-                           cwd=ROOT, capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "check", "--database", str(copy)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0 and "OK" in check.stdout and "votes 1" in check.stdout
     await proc.stop()
 
@@ -126,12 +143,12 @@ async def test_backup_and_check_of_a_running_database(fake, tmp_path):
 async def test_without_message_content_intent_everything_else_works(tmp_path):
     async with FakeDiscord() as fake:
         fake.gateway.allowed_intents = 0  # the Developer Portal switch is off
-        proc = await start_bot(fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"),
-                               log_dir=tmp_path, timeout=30)
+        proc = await start_bot(
+            fake, ["run"], env=bot_env(fake, tmp_path / "db.sqlite3"), log_dir=tmp_path, timeout=30
+        )
         answer = await fake.slash_command("spotify-error", {"query": "error 2026"})
         assert answer.embeds[0]["title"].startswith("error:2026")
-        await fake.post_message(fake.channel_id("help"), "error 2026", expect_reply=False,
-                                wait=1.0)
+        await fake.post_message(fake.channel_id("help"), "error 2026", expect_reply=False, wait=1.0)
         await proc.stop()
         log = proc.log_text()
         assert log.count("Message Content intent is not enabled") == 1

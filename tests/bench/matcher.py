@@ -2,15 +2,13 @@
 
 Run: python -m tests.bench.matcher [--entries 10000] [--queries 2000] [--loads 5]
 
-Loading is timed in fresh processes (as a bot start or reload meets it), on every CPU and
-pinned to one, and reported as the median and range: single runs here vary by a third.
+Loading is timed in fresh processes (as a bot start or reload meets it) and reported as the
+median and range: single runs here vary by a third.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import statistics
 import subprocess
@@ -25,8 +23,7 @@ from rapidfuzz import fuzz, process
 from bot.catalog import load_catalog
 from bot.loading import load_matcher
 from bot.matcher import Matcher
-
-DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.json"
+from tests.test_matcher import CAPTIONS, CODES, MESSAGES, NEGATIVES, OCR, PARAPHRASES
 
 
 def _word(rng: random.Random) -> str:
@@ -47,23 +44,32 @@ def synthetic_catalog(folder: Path, n: int, seed: int = 7) -> None:
         entries = []
         for i in range(f, min(n, f + per_file)):
             base = real.entries[i % len(real)]
-            entries.append({
-                "id": f"{_word(rng)}:{i}", "codes": [f"SYNTH_{_word(rng).upper()}_{i}"],
-                "title": sentence(4)[:-1], "severity": base.severity,
-                "platforms": list(base.platforms), "categories": list(base.categories),
-                "messages": [sentence(rng.randint(5, 12))], "cause_chain": [sentence(2)] * 3,
-                "causes": [sentence(8) for _ in range(3)],
-                "steps": [sentence(10) for _ in range(4)], "note": sentence(20),
-                "keywords": [sentence(3)[:-1] for _ in range(5)], "source": "synthetic",
-            })
+            entries.append(
+                {
+                    "id": f"{_word(rng)}:{i}",
+                    "codes": [f"SYNTH_{_word(rng).upper()}_{i}"],
+                    "title": sentence(4)[:-1],
+                    "severity": base.severity,
+                    "platforms": list(base.platforms),
+                    "categories": list(base.categories),
+                    "messages": [sentence(rng.randint(5, 12))],
+                    "cause_chain": [sentence(2)] * 3,
+                    "causes": [sentence(8) for _ in range(3)],
+                    "steps": [sentence(10) for _ in range(4)],
+                    "note": sentence(20),
+                    "keywords": [sentence(3)[:-1] for _ in range(5)],
+                    "source": "synthetic",
+                }
+            )
         (folder / f"{f // per_file:03d}.yaml").write_text(
-            yaml.safe_dump({"entries": entries}, sort_keys=False), encoding="utf-8")
+            yaml.safe_dump({"entries": entries}, sort_keys=False), encoding="utf-8"
+        )
 
 
 def queries_for(matcher: Matcher, count: int, seed: int = 11) -> list[str]:
-    """Codes, whole and cut messages, OCR-damaged text, chatter and the dev cases."""
+    """Codes, whole and cut messages, OCR-damaged text, chatter and the tests' own cases."""
     rng = random.Random(seed)
-    dev = [c["query"] for c in json.loads(DEV.read_text())] if DEV.exists() else []
+    dev = [q for q, _ in CODES + OCR + MESSAGES + CAPTIONS + PARAPHRASES] + NEGATIVES
     out = []
     while len(out) < count:
         e = rng.choice(matcher.entries)
@@ -91,9 +97,11 @@ def measure(fn, queries: list[str]) -> dict[str, float]:
         times.append(time.perf_counter() - t)
     total = time.perf_counter() - start
     times.sort()
-    return {"p50_ms": statistics.median(times) * 1e3,
-            "p99_ms": times[int(len(times) * 0.99) - 1] * 1e3,
-            "qps": len(queries) / total}
+    return {
+        "p50_ms": statistics.median(times) * 1e3,
+        "p99_ms": times[int(len(times) * 0.99) - 1] * 1e3,
+        "qps": len(queries) / total,
+    }
 
 
 def run(label: str, matcher: Matcher, queries: list[str]) -> None:
@@ -102,42 +110,37 @@ def run(label: str, matcher: Matcher, queries: list[str]) -> None:
     naive = measure(lambda q: process.extract(q, texts, scorer=fuzz.WRatio, limit=5), queries)
     print(f"{label} ({len(matcher.entries)} entries, {len(queries)} queries)")
     for name, r in (("matcher", ours), ("naive rapidfuzz.process.extract", naive)):
-        print(f"  {name:<32} p50 {r['p50_ms']:7.3f} ms   p99 {r['p99_ms']:7.3f} ms"
-              f"   {r['qps']:9.0f} queries/s")
+        print(
+            f"  {name:<32} p50 {r['p50_ms']:7.3f} ms   p99 {r['p99_ms']:7.3f} ms"
+            f"   {r['qps']:9.0f} queries/s"
+        )
 
 
 _TIMED_LOAD = (
-    "import sys, time; from bot.loading import load_matcher;"
-    "t = time.perf_counter(); load_matcher(sys.argv[1]); print(time.perf_counter() - t)"
+    "import resource, sys, time; from bot.loading import load_matcher;"
+    "t = time.perf_counter(); load_matcher(sys.argv[1]); print(time.perf_counter() - t,"
+    " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 )
 
 
-def _pin_to_one_cpu() -> None:
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-
-
-def timed_load(folder: str, one_cpu: bool) -> float:
-    """Seconds to load and index the folder in a fresh interpreter."""
+def timed_load(folder: str) -> tuple[float, float]:
+    """Seconds to load and index the folder in a fresh interpreter, and its peak MB."""
     done = subprocess.run(
-        [sys.executable, "-c", _TIMED_LOAD, folder],
-        capture_output=True, text=True, check=True,
-        preexec_fn=_pin_to_one_cpu if one_cpu else None,
+        [sys.executable, "-c", _TIMED_LOAD, folder], capture_output=True, text=True, check=True
     )
-    return float(done.stdout)
+    seconds, kilobytes = done.stdout.split()
+    return float(seconds), int(kilobytes) / 1024
 
 
 def report_loads(folder: str, entries: int, runs: int) -> None:
-    """All CPUs and one, alternating, so both meet the same moods of a shared machine."""
-    cpus = len(os.sched_getaffinity(0))
-    times: dict[str, list[float]] = {f"all {cpus} CPUs": [], "one CPU": []}
-    for _ in range(runs):
-        for label, one_cpu in zip(times, (False, True), strict=True):
-            times[label].append(timed_load(folder, one_cpu))
-    print(f"\nloading and indexing {entries} entries from YAML, {runs} fresh processes each:")
-    for label, found in times.items():
-        found.sort()
-        print(f"  {label:<12} median {statistics.median(found):5.2f} s"
-              f"   range {found[0]:.2f}-{found[-1]:.2f} s")
+    """Load times in fresh processes, as a start or a reload meets them: median and range."""
+    found = [timed_load(folder) for _ in range(runs)]
+    times = sorted(t for t, _ in found)
+    print(f"\nloading and indexing {entries} entries from YAML, {runs} fresh processes:")
+    print(
+        f"  median {statistics.median(times):5.2f} s   range {times[0]:.2f}-{times[-1]:.2f} s"
+        f"   peak memory {max(mb for _, mb in found):.0f} MB"
+    )
 
 
 def main() -> None:

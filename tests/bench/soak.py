@@ -33,11 +33,16 @@ async def run(n_interactions: int, n_votes: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "soak.sqlite3"
         async with FakeDiscord(validate=False) as fake:
-            env = {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": f"sqlite:///{db}",
-                   "LOG_LEVEL": "WARNING"}
+            env = {
+                "DISCORD_TOKEN": TOKEN,
+                "DATABASE_URL": f"sqlite:///{db}",
+                "LOG_LEVEL": "WARNING",
+            }
             proc = await start_bot(fake, ["run"], env=env, log_dir=tmp)
-            answers = [await fake.slash_command("spotify-error", {"query": q})
-                       for q in ("auth:73", "error 2026", "accesspoint:39", "error 7")]
+            answers = [
+                await fake.slash_command("spotify-error", {"query": q})
+                for q in ("auth:73", "error 2026", "accesspoint:39", "error 7")
+            ]
             ids = [a.message["embeds"][0]["title"].split(" — ")[0] for a in answers]
             errors = 0
             warm_rss = 0
@@ -47,8 +52,12 @@ async def run(n_interactions: int, n_votes: int) -> int:
                 nonlocal errors
                 try:
                     if i % 10 == 9:
-                        await fake.autocomplete("spotify-error", {"query": dev[i % len(dev)][:8]},
-                                                focused="query", timeout=30)
+                        await fake.autocomplete(
+                            "spotify-error",
+                            {"query": dev[i % len(dev)][:8]},
+                            focused="query",
+                            timeout=30,
+                        )
                     else:
                         # every fifth one is a question nothing matches, each different
                         query = f"no such thing {i}" if i % 5 == 4 else dev[i % len(dev)]
@@ -61,8 +70,9 @@ async def run(n_interactions: int, n_votes: int) -> int:
                 k = i % len(answers)
                 user = fake.make_user(f"soak{i}")
                 try:
-                    r = await fake.click(f"seb:v:1:{ids[k]}", answers[k].message, user=user,
-                                         timeout=30)
+                    r = await fake.click(
+                        f"seb:v:1:{ids[k]}", answers[k].message, user=user, timeout=30
+                    )
                     errors += "Saved" not in r.content
                 except Exception:
                     errors += 1
@@ -87,11 +97,15 @@ async def run(n_interactions: int, n_votes: int) -> int:
         with sqlite3.connect(db) as conn:
             stored = conn.execute("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM votes").fetchone()
     growth = (end_rss - warm_rss) / warm_rss * 100 if warm_rss else float("nan")
-    print(f"soak: {n_interactions} interactions + {n_votes} votes in {elapsed:.0f} s"
-          f" ({(n_interactions + n_votes) / elapsed:.0f}/s), errors {errors}")
+    print(
+        f"soak: {n_interactions} interactions + {n_votes} votes in {elapsed:.0f} s"
+        f" ({(n_interactions + n_votes) / elapsed:.0f}/s), errors {errors}"
+    )
     print(f"  votes in SQLite: {stored[0]} rows from {stored[1]} users (expected {n_votes})")
-    print(f"  bot RSS after warm-up {warm_rss / 1024:.1f} MiB, at the end {end_rss / 1024:.1f}"
-          f" MiB: growth {growth:+.1f}%")
+    print(
+        f"  bot RSS after warm-up {warm_rss / 1024:.1f} MiB, at the end {end_rss / 1024:.1f}"
+        f" MiB: growth {growth:+.1f}%"
+    )
     ok = errors == 0 and stored == (n_votes, n_votes) and growth < 10
     print("  PASS" if ok else "  FAIL")
     return 0 if ok else 1

@@ -1,23 +1,24 @@
-"""The ceiling: discord.py answering a constant embed and acking a button, nothing else.
+"""The ceiling: discord.py sending the real bot's answer to one query, computed once.
 
-The constant is a real answer (error:2026's embed and vote buttons, rendered once), so both
-bots send the same bytes and the difference is the bot's own work: matching, SQLite, building.
+The constant is what spotify-error-bot itself replies to the benchmark's query (its embed, vote
+buttons and any select, built by the bot's own code), so both bots send the same bytes and the
+difference is the bot's own work per interaction: matching, building the reply, SQLite, logs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
 
 import discord
 from discord.ext import commands
 
-from bot.catalog import load_catalog
-from bot.embeds import answer_embed
+from bot.helpdesk import compose_reply, saved_note
+from bot.loading import load_matcher
 
-ENTRY = load_catalog().get("error:2026")
-EMBED = answer_embed(ENTRY)
+QUERY = os.environ.get("BENCH_QUERY", "2026")
 
 
 class Vote(discord.ui.DynamicItem[discord.ui.Button], template=r"seb:v:(?P<step>\w+):(?P<e>.+)"):
@@ -29,20 +30,17 @@ class Vote(discord.ui.DynamicItem[discord.ui.Button], template=r"seb:v:(?P<step>
         return cls(item.custom_id)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("Saved", ephemeral=True)
+        await interaction.response.send_message(saved_note(1), ephemeral=True)
 
 
 def main(argv: list[str]) -> int:
     bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
     bot.add_dynamic_items(Vote)
+    reply = compose_reply(load_matcher().match(QUERY), {})
 
     @bot.tree.command(name="spotify-error", description="constant")
     async def spotify_error(interaction: discord.Interaction, query: str) -> None:
-        view = discord.ui.View(timeout=None)
-        for step in range(1, min(len(ENTRY.steps), 9) + 1):
-            view.add_item(Vote(f"seb:v:{step}:error:2026"))
-        view.add_item(Vote("seb:v:none:error:2026"))
-        await interaction.response.send_message(embed=EMBED, view=view)
+        await interaction.response.send_message(embed=reply.embed, view=reply.view)
 
     async def run() -> int:
         stop = asyncio.Event()

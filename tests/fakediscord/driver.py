@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
-from .guild import FORUM, FakeChannel, FakeUser
+from .guild import FakeChannel, FakeUser
 from .options import command_data, select_values
-from .payloads import find_component, interaction_payload, snowflake, user_message
-from .recording import FakeDiscordTimeout
+from .payloads import find_component, interaction_payload, snowflake
 from .results import InteractionResult
 
 if TYPE_CHECKING:
@@ -24,53 +22,90 @@ Message = dict[str, Any] | InteractionResult | int | str
 class UserActions:
     """Mixin of FakeDiscord: dispatch what a user does, return what the bot answered."""
 
-    async def _interact(self: FakeDiscord, kind: int, data: dict[str, Any], what: str, *,
-                        user: FakeUser | None, channel_id: int | None,
-                        message: dict[str, Any] | None = None, timeout: float) -> InteractionResult:
+    async def _interact(
+        self: FakeDiscord,
+        kind: int,
+        data: dict[str, Any],
+        what: str,
+        *,
+        user: FakeUser | None,
+        channel_id: int | None,
+        message: dict[str, Any] | None = None,
+        timeout: float,
+    ) -> InteractionResult:
         user = user or self.default_user
-        channel = self._channel_for(channel_id)
+        channel = self._channel_for(channel_id, user)
         guild_id = self.guild_id_of(channel)
+        guild = self.guild_of(channel) or self.guild_of_user(user)
         payload = interaction_payload(
-            kind, data, app_id=self.application_id, user=user,
-            user_permissions=self.guild.permissions_for(user),
-            app_permissions=self.guild.permissions_for(self.bot), channel=channel,
-            guild_id=guild_id, message=message)
+            kind,
+            data,
+            app_id=self.application_id,
+            user=user,
+            user_permissions=guild.permissions_for(user),
+            app_permissions=guild.permissions_for(self.bot_member(guild)),
+            channel=channel,
+            guild_id=guild_id,
+            message=message,
+        )
         result = InteractionResult(self, payload, what)
         self.interactions[result.token] = result
         await self.dispatch("INTERACTION_CREATE", payload)
         return await result.wait_callback(timeout)
 
-    def _channel_for(self: FakeDiscord, channel_id: int | str | FakeChannel | None
-                     ) -> FakeChannel:
-        """A channel, thread or DM by object, id or name ("general" when None)."""
+    def _channel_for(
+        self: FakeDiscord, channel_id: int | str | FakeChannel | None, user: FakeUser | None = None
+    ) -> FakeChannel:
+        """A channel, thread or DM by object, id or name ("general" when None) in user's guild."""
         if isinstance(channel_id, FakeChannel):
             return channel_id
+        guild = self.guild_of_user(user)
         if channel_id is None:
-            return self.guild.channel("general")
+            return guild.channel("general")
         found = self.find_channel(channel_id) if isinstance(channel_id, int) else None
-        return found or self.guild.channel(channel_id)
+        return found or guild.channel(channel_id)
 
-    async def slash_command(self: FakeDiscord, name: str, options: Any = None, *,
-                            user: FakeUser | None = None, channel_id: int | str | None = None,
-                            subcommand: str | None = None, guild_command: bool | None = None,
-                            timeout: float = 5.0) -> InteractionResult:
+    async def slash_command(
+        self: FakeDiscord,
+        name: str,
+        options: Any = None,
+        *,
+        user: FakeUser | None = None,
+        channel_id: int | str | None = None,
+        subcommand: str | None = None,
+        guild_command: bool | None = None,
+        timeout: float = 5.0,
+    ) -> InteractionResult:
         """Run /name [subcommand] with options ({name: value} or raw option dicts)."""
-        data = command_data(self, name, options, subcommand=subcommand,
-                            guild_command=guild_command)
+        data = command_data(self, name, options, subcommand=subcommand, guild_command=guild_command)
         what = f"/{name}" + (f" {subcommand}" if subcommand else "")
-        return await self._interact(2, data, what, user=user, channel_id=channel_id,
-                                    timeout=timeout)
+        return await self._interact(
+            2, data, what, user=user, channel_id=channel_id, timeout=timeout
+        )
 
-    async def autocomplete(self: FakeDiscord, name: str, options: Any = None, *,
-                           focused: str, user: FakeUser | None = None,
-                           channel_id: int | str | None = None, subcommand: str | None = None,
-                           timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def autocomplete(
+        self: FakeDiscord,
+        name: str,
+        options: Any = None,
+        *,
+        focused: str,
+        user: FakeUser | None = None,
+        channel_id: int | str | None = None,
+        subcommand: str | None = None,
+        timeout: float = 5.0,
+    ) -> list[dict[str, Any]]:
         """The choices the bot offers while `focused` is being typed (callback type 8)."""
         values = dict(options or {})
         values.setdefault(focused, "")
         data = command_data(self, name, values, subcommand=subcommand, focused=focused)
-        result = await self._interact(4, data, f"autocomplete /{name} {focused}", user=user,
-                                      channel_id=channel_id, timeout=timeout)
+        result = await self._interact(
+            4,
+            data,
+            f"autocomplete /{name} {focused}",
+            user=user,
+            channel_id=channel_id,
+            timeout=timeout,
+        )
         if result.type != 8:
             raise AssertionError(f"autocomplete of /{name} answered with type {result.type}")
         return result.choices
@@ -86,15 +121,24 @@ class UserActions:
             raise ValueError(f"no stored message {message!r}")
         return found
 
-    async def _component(self: FakeDiscord, custom_id: str, message: Message, kinds: set[int],
-                         extra: dict[str, Any], user: FakeUser | None,
-                         timeout: float) -> InteractionResult:
+    async def _component(
+        self: FakeDiscord,
+        custom_id: str,
+        message: Message,
+        kinds: set[int],
+        extra: dict[str, Any],
+        user: FakeUser | None,
+        timeout: float,
+    ) -> InteractionResult:
         msg = self._resolve_message(message)
         comp = find_component(msg, custom_id)
         if comp is None or comp.get("type") not in kinds:
             from .payloads import custom_ids
-            raise ValueError(f"message {msg['id']} has no such component {custom_id!r}; "
-                             f"custom_ids: {custom_ids(msg)}")
+
+            raise ValueError(
+                f"message {msg['id']} has no such component {custom_id!r}; "
+                f"custom_ids: {custom_ids(msg)}"
+            )
         if comp.get("disabled"):
             raise ValueError(f"component {custom_id!r} is disabled; a user cannot use it")
         data = {"custom_id": custom_id, "component_type": comp["type"], **extra}
@@ -107,47 +151,96 @@ class UserActions:
             bad = [v for v in data["values"] if v not in allowed]
             if bad:
                 raise ValueError(f"select {custom_id!r} has no options {bad}; has {allowed}")
-        return await self._interact(3, data, f"component {custom_id!r}", user=user,
-                                    channel_id=int(msg["channel_id"]), message=msg,
-                                    timeout=timeout)
+        return await self._interact(
+            3,
+            data,
+            f"component {custom_id!r}",
+            user=user,
+            channel_id=int(msg["channel_id"]),
+            message=msg,
+            timeout=timeout,
+        )
 
-    async def click(self: FakeDiscord, custom_id: str, message: Message, *,
-                    user: FakeUser | None = None, timeout: float = 5.0) -> InteractionResult:
+    async def click(
+        self: FakeDiscord,
+        custom_id: str,
+        message: Message,
+        *,
+        user: FakeUser | None = None,
+        timeout: float = 5.0,
+    ) -> InteractionResult:
         """Click a button on a message the bot posted."""
         return await self._component(custom_id, message, {2}, {}, user, timeout)
 
-    async def select(self: FakeDiscord, custom_id: str, values: list[Any], message: Message,
-                     *, user: FakeUser | None = None, timeout: float = 5.0
-                     ) -> InteractionResult:
+    async def select(
+        self: FakeDiscord,
+        custom_id: str,
+        values: list[Any],
+        message: Message,
+        *,
+        user: FakeUser | None = None,
+        timeout: float = 5.0,
+    ) -> InteractionResult:
         """Pick values (strings, or users/roles/channels) in a select menu the bot posted."""
-        return await self._component(custom_id, message, SELECTS, {"values": list(values)},
-                                     user, timeout)
+        return await self._component(
+            custom_id, message, SELECTS, {"values": list(values)}, user, timeout
+        )
 
-    async def message_context_menu(self: FakeDiscord, name: str, target_message: Message, *,
-                                   user: FakeUser | None = None, timeout: float = 5.0
-                                   ) -> InteractionResult:
+    async def message_context_menu(
+        self: FakeDiscord,
+        name: str,
+        target_message: Message,
+        *,
+        user: FakeUser | None = None,
+        timeout: float = 5.0,
+    ) -> InteractionResult:
         """Apps → name on a message (application command type 3)."""
         msg = self._resolve_message(target_message)
         data = command_data(self, name, None, command_type=3)
         data |= {"target_id": msg["id"], "resolved": {"messages": {msg["id"]: msg}}}
-        return await self._interact(2, data, f"message command {name!r}", user=user,
-                                    channel_id=int(msg["channel_id"]), timeout=timeout)
+        return await self._interact(
+            2,
+            data,
+            f"message command {name!r}",
+            user=user,
+            channel_id=int(msg["channel_id"]),
+            timeout=timeout,
+        )
 
-    async def user_context_menu(self: FakeDiscord, name: str, target: FakeUser, *,
-                                user: FakeUser | None = None, channel_id: int | str | None = None,
-                                timeout: float = 5.0) -> InteractionResult:
+    async def user_context_menu(
+        self: FakeDiscord,
+        name: str,
+        target: FakeUser,
+        *,
+        user: FakeUser | None = None,
+        channel_id: int | str | None = None,
+        timeout: float = 5.0,
+    ) -> InteractionResult:
         """Apps → name on a member (application command type 2)."""
         data = command_data(self, name, None, command_type=2)
-        data |= {"target_id": str(target.id), "resolved": {
-            "users": {str(target.id): target.user_payload()},
-            "members": {str(target.id): target.member_payload(
-                user=False, permissions=self.guild.permissions_for(target))}}}
-        return await self._interact(2, data, f"user command {name!r}", user=user,
-                                    channel_id=channel_id, timeout=timeout)
+        data |= {
+            "target_id": str(target.id),
+            "resolved": {
+                "users": {str(target.id): target.user_payload()},
+                "members": {
+                    str(target.id): target.member_payload(
+                        user=False, permissions=self.guild.permissions_for(target)
+                    )
+                },
+            },
+        }
+        return await self._interact(
+            2, data, f"user command {name!r}", user=user, channel_id=channel_id, timeout=timeout
+        )
 
-    async def submit_modal(self: FakeDiscord, modal: InteractionResult,
-                           values: dict[str, Any], *, user: FakeUser | None = None,
-                           timeout: float = 5.0) -> InteractionResult:
+    async def submit_modal(
+        self: FakeDiscord,
+        modal: InteractionResult,
+        values: dict[str, Any],
+        *,
+        user: FakeUser | None = None,
+        timeout: float = 5.0,
+    ) -> InteractionResult:
         """Fill the modal the bot showed (callback type 9) and submit it."""
         form = modal.modal
         if form is None:
@@ -155,106 +248,32 @@ class UserActions:
         components = [_submitted(c, values) for c in form.get("components", [])]
         data = {"custom_id": form["custom_id"], "components": components}
         inter = modal.interaction
-        return await self._interact(5, data, f"modal {form['custom_id']!r}",
-                                    user=user or _member_of(self, inter),
-                                    channel_id=int(inter["channel_id"]),
-                                    message=inter.get("message"), timeout=timeout)
+        return await self._interact(
+            5,
+            data,
+            f"modal {form['custom_id']!r}",
+            user=user or _member_of(self, inter),
+            channel_id=int(inter["channel_id"]),
+            message=inter.get("message"),
+            timeout=timeout,
+        )
 
-    # -- messages ----------------------------------------------------------------------
-    async def create_thread(self: FakeDiscord, parent: int | str, name: str, *,
-                            owner: FakeUser | None = None) -> FakeChannel:
-        """A thread in a text or forum channel (THREAD_CREATE when the bot is connected)."""
-        owner = owner or self.default_user
-        thread = self.guild.add_thread(parent, name, owner.id)
-        if self.gateway.current is not None:
-            await self.dispatch("THREAD_CREATE",
-                                thread.payload(self.guild.id) | {"newly_created": True})
-        return thread
-
-    def make_message(self: FakeDiscord, channel_id: int | str, content: str, *,
-                     author: FakeUser | None = None, **extra: Any) -> dict[str, Any]:
-        """Store a user's message without dispatching it (e.g. a context-menu target)."""
-        author = author or self.default_user
-        channel = self._channel_for(channel_id)
-        if f"<@{self.bot.id}>" in content:
-            extra.setdefault("mentions", [self.bot.user_payload()])
-        parent = self.guild.channels.get(channel.parent_id or 0)
-        forum_post = parent is not None and parent.type == FORUM and not channel.message_count
-        message_id = channel.id if forum_post else None  # a forum post's first message
-        message = user_message(channel, author, content, guild_id=self.guild_id_of(channel),
-                               message_id=message_id, extra=extra)
-        channel.message_count += 1
-        return self.store.add(message)
-
-    async def dispatch_message(self: FakeDiscord, channel_id: int | str, content: str, *,
-                               author: FakeUser | None = None, thread: Any = False,
-                               **extra: Any) -> dict[str, Any]:
-        """MESSAGE_CREATE from a user; thread=True opens a new thread (a post in a forum)."""
-        channel = self._channel_for(channel_id)
-        if thread is True or (channel.type == FORUM and not thread):
-            channel = await self.create_thread(channel.id, content[:40] or "thread",
-                                               owner=author or self.default_user)
-        elif thread:
-            channel = thread if isinstance(thread, FakeChannel) else self._channel_for(thread)
-        message = self.make_message(channel.id, content, author=author, **extra)
-        if not await self._deliver(message):
-            self.undelivered.append(message)
-        return message
-
-    async def _deliver(self: FakeDiscord, message: dict[str, Any]) -> bool:
-        """MESSAGE_CREATE as Discord sends it to this bot; False when its intents exclude it."""
-        await self.gateway.changed.wait_until(lambda: self.gateway.current, 5.0,
-                                              "the bot to IDENTIFY on the gateway")
-        intents = self.intents()
-        guild = "guild_id" in message
-        if not intents & (1 << 9 if guild else 1 << 12):
-            log.info("not delivered: the bot did not ask for the %s intent",
-                     "GUILD_MESSAGES" if guild else "DIRECT_MESSAGES")
-            return False
-        data = dict(message)
-        mentioned = any(m["id"] == str(self.bot.id) for m in message.get("mentions", []))
-        if guild and not intents & (1 << 15) and not mentioned:
-            data.update(content="", embeds=[], attachments=[], components=[])
-        await self.dispatch("MESSAGE_CREATE", data)
-        return True
-
-    async def post_message(self: FakeDiscord, channel_id: int | str, content: str, *,
-                           author: FakeUser | None = None, thread: Any = False,
-                           expect_reply: bool = True, wait: float | None = None,
-                           reply_in: int | str | None = None, **extra: Any
-                           ) -> dict[str, Any] | None:
-        """Post as a user; return the bot's reply in that channel (or assert silence)."""
-        start, since = len(self.requests), time.monotonic()
-        message = await self.dispatch_message(channel_id, content, author=author,
-                                              thread=thread, **extra)
-        channel = message["channel_id"] if reply_in is None else self._channel_for(reply_in).id
-        pattern = f"^/channels/{channel if expect_reply else '[0-9]+'}/messages$"
-        limit = (wait or 5.0) if expect_reply else (0.3 if wait is None else wait)
-        try:
-            rec = await self.wait_for_request("POST", pattern, timeout=limit, since=start,
-                                              successful=expect_reply)
-        except FakeDiscordTimeout:
-            if not expect_reply:
-                return None
-            why = " (not delivered: intents lack it)" if message in self.undelivered else ""
-            raise FakeDiscordTimeout(
-                f"the bot did not reply to {content[:60]!r} in channel {channel} within "
-                f"{limit:g} s{why}; {self.describe_recent(since)}") from None
-        if not expect_reply:
-            raise AssertionError(f"expected no reply to {content[:60]!r}, the bot sent {rec!r}"
-                                 f" with {rec.json!r:.200}")
-        reply = rec.response if isinstance(rec.response, dict) else {}
-        return self.store.get(reply.get("id")) or reply or None
 
 def _submitted(component: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """The modal-submit shape of one modal component, filled from `values`."""
     kind = component.get("type")
     if kind == 1:
-        return {"type": 1, "id": component.get("id"),
-                "components": [_submitted(c, values) for c in component["components"]]}
+        return {
+            "type": 1,
+            "id": component.get("id"),
+            "components": [_submitted(c, values) for c in component["components"]],
+        }
     if kind == 18:
-        return {"type": 18, "id": component.get("id"),
-                "component": _submitted(component["component"], values)}
+        return {
+            "type": 18,
+            "id": component.get("id"),
+            "component": _submitted(component["component"], values),
+        }
     custom_id = component.get("custom_id")
     out: dict[str, Any] = {"type": kind, "id": component.get("id") or snowflake() % 1000}
     if custom_id is None:
@@ -272,5 +291,4 @@ def _submitted(component: dict[str, Any], values: dict[str, Any]) -> dict[str, A
 
 def _member_of(fake: FakeDiscord, interaction: dict[str, Any]) -> FakeUser | None:
     user = (interaction.get("member") or {}).get("user") or interaction.get("user") or {}
-    return fake.guild.members.get(int(user.get("id", 0)))
-
+    return fake.find_member(int(user.get("id", 0)))

@@ -63,8 +63,9 @@ class Gateway:
         await ws.prepare(request)
         self.sockets.add(ws)
         log.debug("gateway connection from %s query=%s", request.remote, dict(request.query))
-        await self._send(ws, {"op": HELLO, "d": {
-            "heartbeat_interval": int(self.heartbeat_interval * 1000)}})
+        await self._send(
+            ws, {"op": HELLO, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}}
+        )
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -120,13 +121,19 @@ class Gateway:
         self.current = session
         fake = self.fake
         ready = {
-            "v": 10, "user": fake.bot.user_payload() | {"verified": True, "mfa_enabled": False},
-            "session_id": session.session_id, "session_type": "normal",
+            "v": 10,
+            "user": fake.bot.user_payload() | {"verified": True, "mfa_enabled": False},
+            "session_id": session.session_id,
+            "session_type": "normal",
             "resume_gateway_url": fake.gateway_url,
             "guilds": [{"id": str(fake.guild.id), "unavailable": True}],
             "application": {"id": str(fake.application_id), "flags": (1 << 15) | (1 << 19)},
-            "private_channels": [], "relationships": [], "presences": [],
-            "guild_join_requests": [], "geo_ordered_rtc_regions": [], "_trace": ["fake"],
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "_trace": ["fake"],
         }
         if "shard" in data:
             ready["shard"] = data["shard"]
@@ -154,10 +161,18 @@ class Gateway:
 
     async def _members_chunk(self, data: dict[str, Any]) -> None:
         members = [m.member_payload() for m in self.fake.guild.members.values()]
-        await self.dispatch("GUILD_MEMBERS_CHUNK", {
-            "guild_id": str(self.fake.guild.id), "members": members, "chunk_index": 0,
-            "chunk_count": 1, "not_found": [], "presences": [], "nonce": data.get("nonce"),
-        })
+        await self.dispatch(
+            "GUILD_MEMBERS_CHUNK",
+            {
+                "guild_id": str(self.fake.guild.id),
+                "members": members,
+                "chunk_index": 0,
+                "chunk_count": 1,
+                "not_found": [],
+                "presences": [],
+                "nonce": data.get("nonce"),
+            },
+        )
 
     def _session_of(self, ws: web.WebSocketResponse) -> Session | None:
         return next((s for s in self.sessions.values() if s.ws is ws), None)
@@ -170,12 +185,19 @@ class Gateway:
         except (ConnectionError, RuntimeError) as exc:
             log.debug("gateway send failed: %s", exc)
 
-    async def dispatch(self, event: str, data: dict[str, Any], *,
-                       session: Session | None = None, timeout: float = 5.0) -> int:
+    async def dispatch(
+        self,
+        event: str,
+        data: dict[str, Any],
+        *,
+        session: Session | None = None,
+        timeout: float = 5.0,
+    ) -> int:
         """Send a dispatch (op 0); buffered for RESUME when the socket is down."""
         if session is None:
-            await self.changed.wait_until(lambda: self.current, timeout,
-                                          "the bot to IDENTIFY on the gateway")
+            await self.changed.wait_until(
+                lambda: self.current, timeout, "the bot to IDENTIFY on the gateway"
+            )
             session = self.current
             assert session is not None
         async with session.lock:
@@ -188,13 +210,19 @@ class Gateway:
 
     async def wait_ready(self, timeout: float = 5.0) -> None:
         """Until a session parsed READY and GUILD_CREATE (it answered our HEARTBEAT)."""
-        await self.changed.wait_until(lambda: self.current and self.current.ready, timeout,
-                                      "the bot to connect and process READY/GUILD_CREATE")
+        await self.changed.wait_until(
+            lambda: self.current and self.current.ready,
+            timeout,
+            "the bot to connect and process READY/GUILD_CREATE",
+        )
 
     async def wait_connected(self, timeout: float = 5.0) -> None:
         """Until the current session has a live socket again (after a RESUME)."""
-        await self.changed.wait_until(lambda: self.current and self.current.ws is not None,
-                                      timeout, "the bot to reconnect to the gateway")
+        await self.changed.wait_until(
+            lambda: self.current and self.current.ws is not None,
+            timeout,
+            "the bot to reconnect to the gateway",
+        )
 
     async def drop(self, code: int = 4000) -> None:
         """Close the live socket: the client must reconnect and RESUME."""

@@ -22,14 +22,20 @@ log = logging.getLogger(__name__)
 DEFAULT_ENTRY = "bot.__main__:main"
 
 
-async def _identify_without_delay(self: Any, shard_id: int | None, *,
-                                  initial: bool = False) -> None:
+async def _identify_without_delay(
+    self: Any, shard_id: int | None, *, initial: bool = False
+) -> None:
     """Replaces Client.before_identify_hook, which sleeps 5 s before every re-IDENTIFY."""
     return None
 
 
-def patch_discord(http_base: str, gateway_url: str, *, guild_ready_timeout: float = 0.1,
-                  heartbeat_timeout: float | None = None) -> Callable[[], None]:
+def patch_discord(
+    http_base: str,
+    gateway_url: str,
+    *,
+    guild_ready_timeout: float = 0.1,
+    heartbeat_timeout: float | None = None,
+) -> Callable[[], None]:
     """Point discord.py at a fake Discord; returns a function that undoes the patches."""
     # Patched: Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY, Client.before_identify_hook
     # (no 5 s sleep before a re-IDENTIFY) and Client.__init__ (guild_ready_timeout and
@@ -39,8 +45,12 @@ def patch_discord(http_base: str, gateway_url: str, *, guild_ready_timeout: floa
     import discord.http
     import yarl
 
-    saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-             discord.Client.__dict__["before_identify_hook"], discord.Client.__dict__["__init__"])
+    saved = (
+        discord.http.Route.BASE,
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+        discord.Client.__dict__["before_identify_hook"],
+        discord.Client.__dict__["__init__"],
+    )
     original_init = saved[3]
 
     @functools.wraps(original_init)
@@ -79,9 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"launch: environment variable {missing} is not set", file=sys.stderr)
         return 2
     ready_timeout = _float_env("FAKE_DISCORD_GUILD_READY_TIMEOUT")
-    patch_discord(http_base, gateway_url,
-                  guild_ready_timeout=0.1 if ready_timeout is None else ready_timeout,
-                  heartbeat_timeout=_float_env("FAKE_DISCORD_HEARTBEAT_TIMEOUT"))
+    patch_discord(
+        http_base,
+        gateway_url,
+        guild_ready_timeout=0.1 if ready_timeout is None else ready_timeout,
+        heartbeat_timeout=_float_env("FAKE_DISCORD_HEARTBEAT_TIMEOUT"),
+    )
     module_name, _, func_name = os.environ.get("FAKE_DISCORD_ENTRY", DEFAULT_ENTRY).partition(":")
     # imported late: the bot's code is loaded only after discord.py is patched
     bot_main = getattr(importlib.import_module(module_name), func_name or "main")

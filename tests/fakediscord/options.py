@@ -19,8 +19,9 @@ SUB_COMMAND, SUB_GROUP, STRING, INTEGER, BOOLEAN = 1, 2, 3, 4, 5
 USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 6, 7, 8, 9, 10, 11
 
 
-def find_definition(fake: FakeDiscord, name: str, command_type: int = 1
-                    ) -> tuple[int | None, dict[str, Any] | None]:
+def find_definition(
+    fake: FakeDiscord, name: str, command_type: int = 1
+) -> tuple[int | None, dict[str, Any] | None]:
     """(scope, command) the bot registered under this name: guild commands first."""
     for scope in (fake.guild.id, None):
         for cmd in fake.commands.get(scope, []):
@@ -29,16 +30,24 @@ def find_definition(fake: FakeDiscord, name: str, command_type: int = 1
     return None, None
 
 
-def command_data(fake: FakeDiscord, name: str, options: Any, *, subcommand: str | None = None,
-                 guild_command: bool | None = None, focused: str | None = None,
-                 command_type: int = 1) -> dict[str, Any]:
+def command_data(
+    fake: FakeDiscord,
+    name: str,
+    options: Any,
+    *,
+    subcommand: str | None = None,
+    guild_command: bool | None = None,
+    focused: str | None = None,
+    command_type: int = 1,
+) -> dict[str, Any]:
     """`data` of an application-command interaction (option types from the registration)."""
     # Without a registration (PUT …/commands) option types are inferred from the Python
     # values. data.guild_id is set for guild commands and, when nothing was registered,
     # too: discord.py's tree falls back to global commands.
     scope, definition = find_definition(fake, name, command_type)
     data: dict[str, Any] = {
-        "id": definition["id"] if definition else str(snowflake()), "name": name,
+        "id": definition["id"] if definition else str(snowflake()),
+        "name": name,
         "type": command_type,
     }
     if guild_command is None:
@@ -57,16 +66,20 @@ def command_data(fake: FakeDiscord, name: str, options: Any, *, subcommand: str 
     resolved: dict[str, dict[str, Any]] = {}
     opts = _convert(fake, options, option_defs, focused, resolved)
     for depth, part in enumerate(reversed(path)):
-        opts = [{"type": SUB_COMMAND if depth == 0 else SUB_GROUP, "name": part,
-                 "options": opts}]
+        opts = [{"type": SUB_COMMAND if depth == 0 else SUB_GROUP, "name": part, "options": opts}]
     data["options"] = opts
     if resolved:
         data["resolved"] = resolved
     return data
 
 
-def _convert(fake: FakeDiscord, options: Any, defs: list[dict[str, Any]] | None,
-             focused: str | None, resolved: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _convert(
+    fake: FakeDiscord,
+    options: Any,
+    defs: list[dict[str, Any]] | None,
+    focused: str | None,
+    resolved: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
     if options is None:
         return []
     if isinstance(options, list):
@@ -75,8 +88,9 @@ def _convert(fake: FakeDiscord, options: Any, defs: list[dict[str, Any]] | None,
     result = []
     for name, value in options.items():
         if defs is not None and name not in by_name:
-            raise ValueError(f"the registered command has no option {name!r}; "
-                             f"options: {sorted(by_name)}")
+            raise ValueError(
+                f"the registered command has no option {name!r}; options: {sorted(by_name)}"
+            )
         kind = by_name[name]["type"] if name in by_name else _infer(value)
         option: dict[str, Any] = {"name": name, "type": kind}
         if name == focused:
@@ -105,14 +119,14 @@ def _infer(value: Any) -> int:
     return STRING
 
 
-def _value(fake: FakeDiscord, kind: int, value: Any,
-           resolved: dict[str, dict[str, Any]]) -> Any:
+def _value(fake: FakeDiscord, kind: int, value: Any, resolved: dict[str, dict[str, Any]]) -> Any:
     guild = fake.guild
     if kind in (USER, MENTIONABLE) and isinstance(value, FakeUser):
         key = str(value.id)
         resolved.setdefault("users", {})[key] = value.user_payload()
         resolved.setdefault("members", {})[key] = value.member_payload(
-            user=False, permissions=guild.permissions_for(value))
+            user=False, permissions=guild.permissions_for(value)
+        )
         return key
     if kind in (ROLE, MENTIONABLE):
         role = value if isinstance(value, FakeRole) else guild.role(value)
@@ -127,8 +141,7 @@ def _value(fake: FakeDiscord, kind: int, value: Any,
     if kind == ATTACHMENT:
         filename, data = value
         att = attachment_object(fake.base_url, 0, filename, data, None)
-        fake.store.add_uploads(snowflake(), [(att, UploadedFile("files[0]", filename, None,
-                                                                data))])
+        fake.store.add_uploads(snowflake(), [(att, UploadedFile("files[0]", filename, None, data))])
         att |= {"ephemeral": True}
         resolved.setdefault("attachments", {})[att["id"]] = att
         return att["id"]
@@ -141,8 +154,9 @@ def _value(fake: FakeDiscord, kind: int, value: Any,
     return value if kind != STRING else str(value)
 
 
-def select_values(fake: FakeDiscord, kind: int, values: list[Any]
-                  ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+def select_values(
+    fake: FakeDiscord, kind: int, values: list[Any]
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """Values of a select menu as sent by Discord, with `resolved` for entity selects."""
     if kind == 3:
         return [str(v) for v in values], {}
@@ -151,8 +165,9 @@ def select_values(fake: FakeDiscord, kind: int, values: list[Any]
     for value in values:
         if not isinstance(value, FakeUser | FakeRole | FakeChannel):
             key = int(value)
-            value = (fake.guild.members.get(key) or fake.guild.roles.get(key)
-                     or fake.find_channel(key))
+            value = (
+                fake.guild.members.get(key) or fake.guild.roles.get(key) or fake.find_channel(key)
+            )
             if value is None:
                 raise ValueError(f"select value {key} is no member, role or channel")
         entity = {FakeUser: USER, FakeRole: ROLE, FakeChannel: CHANNEL}[type(value)]

@@ -52,8 +52,11 @@ def walk_components(components: list[Any]) -> Iterator[dict[str, Any]]:
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
     """The custom_ids of all components on a message."""
-    return [c["custom_id"] for c in walk_components(message.get("components") or [])
-            if c.get("custom_id")]
+    return [
+        c["custom_id"]
+        for c in walk_components(message.get("components") or [])
+        if c.get("custom_id")
+    ]
 
 
 def find_component(message: dict[str, Any], custom_id: str) -> dict[str, Any] | None:
@@ -82,20 +85,37 @@ def echo_embeds(embeds: list[Any] | None) -> list[Any]:
     return result
 
 
-def message_object(channel_id: int, author: FakeUser, body: dict[str, Any], *,
-                   attachments: list[dict[str, Any]] | None = None,
-                   message_id: int | None = None, kind: int = 0,
-                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def message_object(
+    channel_id: int,
+    author: FakeUser,
+    body: dict[str, Any],
+    *,
+    attachments: list[dict[str, Any]] | None = None,
+    message_id: int | None = None,
+    kind: int = 0,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A full message object as the REST API returns it."""
     flags = int(body.get("flags") or 0) & (KEEP_FLAGS | LOADING)
     message = {
-        "id": str(message_id or snowflake()), "channel_id": str(channel_id), "type": kind,
-        "author": author.user_payload(), "content": body.get("content") or "",
-        "timestamp": iso_time(), "edited_timestamp": None, "tts": bool(body.get("tts")),
-        "mention_everyone": False, "mentions": [], "mention_roles": [], "mention_channels": [],
-        "attachments": attachments or [], "embeds": echo_embeds(body.get("embeds")),
-        "components": echo_components(body.get("components")), "reactions": [],
-        "pinned": False, "flags": flags,
+        "id": str(message_id or snowflake()),
+        "channel_id": str(channel_id),
+        "type": kind,
+        "author": author.user_payload(),
+        "content": body.get("content") or "",
+        "timestamp": iso_time(),
+        "edited_timestamp": None,
+        "tts": bool(body.get("tts")),
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "mention_channels": [],
+        "attachments": attachments or [],
+        "embeds": echo_embeds(body.get("embeds")),
+        "components": echo_components(body.get("components")),
+        "reactions": [],
+        "pinned": False,
+        "flags": flags,
     }
     if body.get("poll"):
         message["poll"] = body["poll"]
@@ -103,8 +123,13 @@ def message_object(channel_id: int, author: FakeUser, body: dict[str, Any], *,
     return message
 
 
-def apply_edit(message: dict[str, Any], body: dict[str, Any],
-               new_attachments: list[dict[str, Any]], *, mark_edited: bool = True) -> None:
+def apply_edit(
+    message: dict[str, Any],
+    body: dict[str, Any],
+    new_attachments: list[dict[str, Any]],
+    *,
+    mark_edited: bool = True,
+) -> None:
     """Apply a PATCH body to a stored message in place."""
     if "content" in body:
         message["content"] = body["content"] or ""
@@ -122,9 +147,15 @@ def apply_edit(message: dict[str, Any], body: dict[str, Any],
         message["edited_timestamp"] = iso_time()
 
 
-def user_message(channel: FakeChannel, author: FakeUser, content: str, *,
-                 guild_id: int | None, message_id: int | None = None,
-                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def user_message(
+    channel: FakeChannel,
+    author: FakeUser,
+    content: str,
+    *,
+    guild_id: int | None,
+    message_id: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A MESSAGE_CREATE payload of a user's message (guild messages carry the member)."""
     message = message_object(channel.id, author, {"content": content}, message_id=message_id)
     if guild_id is not None:
@@ -134,29 +165,48 @@ def user_message(channel: FakeChannel, author: FakeUser, content: str, *,
     return message
 
 
-def interaction_payload(kind: int, data: dict[str, Any], *, app_id: int, user: FakeUser,
-                        user_permissions: int, app_permissions: int, channel: FakeChannel,
-                        guild_id: int | None, message: dict[str, Any] | None = None,
-                        locale: str = "en-US") -> dict[str, Any]:
+def interaction_payload(
+    kind: int,
+    data: dict[str, Any],
+    *,
+    app_id: int,
+    user: FakeUser,
+    user_permissions: int,
+    app_permissions: int,
+    channel: FakeChannel,
+    guild_id: int | None,
+    message: dict[str, Any] | None = None,
+    locale: str = "en-US",
+) -> dict[str, Any]:
     """An INTERACTION_CREATE payload with everything discord.py reads."""
     payload: dict[str, Any] = {
-        "id": str(snowflake()), "application_id": str(app_id), "type": kind,
-        "token": token(), "version": 1, "attachment_size_limit": 10 * 1024 * 1024,
+        "id": str(snowflake()),
+        "application_id": str(app_id),
+        "type": kind,
+        "token": token(),
+        "version": 1,
+        "attachment_size_limit": 10 * 1024 * 1024,
         "channel": channel.payload(guild_id) | {"permissions": str(user_permissions)},
         "channel_id": str(channel.id),
-        "app_permissions": str(app_permissions), "locale": locale, "entitlements": [],
-        "entitlement_sku_ids": [], "data": data,
+        "app_permissions": str(app_permissions),
+        "locale": locale,
+        "entitlements": [],
+        "entitlement_sku_ids": [],
+        "data": data,
     }
     if guild_id is not None:
         payload.update(
-            guild_id=str(guild_id), guild_locale="en-US",
+            guild_id=str(guild_id),
+            guild_locale="en-US",
             guild={"id": str(guild_id), "locale": "en-US", "features": ["COMMUNITY"]},
             member=user.member_payload(permissions=user_permissions),
-            authorizing_integration_owners={"0": str(guild_id)}, context=0,
+            authorizing_integration_owners={"0": str(guild_id)},
+            context=0,
         )
     else:
-        payload.update(user=user.user_payload(), context=1,
-                       authorizing_integration_owners={"1": str(user.id)})
+        payload.update(
+            user=user.user_payload(), context=1, authorizing_integration_owners={"1": str(user.id)}
+        )
     if message is not None:
         payload["message"] = message
     return payload
@@ -165,21 +215,38 @@ def interaction_payload(kind: int, data: dict[str, Any], *, app_id: int, user: F
 def application_object(app_id: int, bot: FakeUser, owner: FakeUser) -> dict[str, Any]:
     """GET /oauth2/applications/@me."""
     return {
-        "id": str(app_id), "name": bot.name, "icon": None, "description": "",
-        "summary": "", "type": None, "bot_public": True, "bot_require_code_grant": False,
-        "verify_key": "0" * 64, "flags": (1 << 15) | (1 << 19), "owner": owner.user_payload(),
-        "team": None, "bot": bot.user_payload(), "redirect_uris": [], "tags": [],
-        "interactions_endpoint_url": None, "approximate_guild_count": 1,
+        "id": str(app_id),
+        "name": bot.name,
+        "icon": None,
+        "description": "",
+        "summary": "",
+        "type": None,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "verify_key": "0" * 64,
+        "flags": (1 << 15) | (1 << 19),
+        "owner": owner.user_payload(),
+        "team": None,
+        "bot": bot.user_payload(),
+        "redirect_uris": [],
+        "tags": [],
+        "interactions_endpoint_url": None,
+        "approximate_guild_count": 1,
         "integration_types_config": {"0": {}},
     }
 
 
-def command_object(app_id: int, definition: dict[str, Any], guild_id: int | None,
-                   command_id: int | None = None) -> dict[str, Any]:
+def command_object(
+    app_id: int, definition: dict[str, Any], guild_id: int | None, command_id: int | None = None
+) -> dict[str, Any]:
     """A stored application command as Discord returns it."""
     cmd = copy.deepcopy(definition)
-    cmd.update(id=str(command_id or snowflake()), application_id=str(app_id),
-               version=str(snowflake()), type=definition.get("type") or 1)
+    cmd.update(
+        id=str(command_id or snowflake()),
+        application_id=str(app_id),
+        version=str(snowflake()),
+        type=definition.get("type") or 1,
+    )
     cmd.setdefault("description", "")
     cmd.setdefault("default_member_permissions", None)
     cmd.setdefault("nsfw", False)

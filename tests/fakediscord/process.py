@@ -27,10 +27,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 class BotProcess:
     """`python -m tests.fakediscord.launch ARGS` with stdout+stderr in a log file."""
 
-    def __init__(self, fake: FakeDiscord, args: Sequence[str] = (), *,
-                 env: dict[str, str] | None = None, log_dir: str | Path | None = None,
-                 python: str = sys.executable, cwd: str | Path = PROJECT_ROOT,
-                 entry: str | None = None) -> None:
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        args: Sequence[str] = (),
+        *,
+        env: dict[str, str] | None = None,
+        log_dir: str | Path | None = None,
+        python: str = sys.executable,
+        cwd: str | Path = PROJECT_ROOT,
+        entry: str | None = None,
+    ) -> None:
         self.fake = fake
         self.entry = entry  # "module:function"; None: bot.__main__:main
         self.args = list(args)
@@ -58,19 +65,30 @@ class BotProcess:
     async def start(self) -> BotProcess:
         env = os.environ.copy()
         env.update(self.env)
-        env.update(FAKE_DISCORD_HTTP=self.fake.http_base,
-                   FAKE_DISCORD_GATEWAY=self.fake.gateway_url, PYTHONUNBUFFERED="1")
+        env.update(
+            FAKE_DISCORD_HTTP=self.fake.http_base,
+            FAKE_DISCORD_GATEWAY=self.fake.gateway_url,
+            PYTHONUNBUFFERED="1",
+        )
         if self.entry:
             env["FAKE_DISCORD_ENTRY"] = self.entry
         env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(self.cwd), env.get("PYTHONPATH", "")) if p)
+            p for p in (str(self.cwd), env.get("PYTHONPATH", "")) if p
+        )
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._log_file = self.log_path.open("wb")
         self._identifies_before = len(self.fake.identify_payloads)
         self.proc = await asyncio.create_subprocess_exec(
-            self.python, "-m", "tests.fakediscord.launch", *self.args, cwd=self.cwd, env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=self._log_file,
-            stderr=asyncio.subprocess.STDOUT)
+            self.python,
+            "-m",
+            "tests.fakediscord.launch",
+            *self.args,
+            cwd=self.cwd,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         log.info("bot started, pid %s, log %s", self.proc.pid, self.log_path)
         return self
 
@@ -81,20 +99,27 @@ class BotProcess:
         pattern = re.compile(line) if line else None
         while True:
             if self.proc is not None and self.proc.returncode is not None:
-                raise AssertionError(f"the bot exited with {self.proc.returncode} before "
-                                     f"it was ready; log tail:\n{self.log_text()[-3000:]}")
+                raise AssertionError(
+                    f"the bot exited with {self.proc.returncode} before "
+                    f"it was ready; log tail:\n{self.log_text()[-3000:]}"
+                )
             if pattern is not None:
                 if pattern.search(self.log_text()):
                     return
             else:
                 gw = self.fake.gateway
-                if (len(gw.identify_payloads) > self._identifies_before and gw.current
-                        and gw.current.ready):
+                if (
+                    len(gw.identify_payloads) > self._identifies_before
+                    and gw.current
+                    and gw.current.ready
+                ):
                     await asyncio.sleep(0.15)  # on_ready fires after guild_ready_timeout
                     return
             if time.monotonic() > deadline:
-                raise FakeDiscordTimeout(f"the bot was not ready within {timeout:g} s; "
-                                         f"log tail:\n{self.log_text()[-3000:]}")
+                raise FakeDiscordTimeout(
+                    f"the bot was not ready within {timeout:g} s; "
+                    f"log tail:\n{self.log_text()[-3000:]}"
+                )
             await asyncio.sleep(0.02)
 
     async def wait(self, timeout: float | None = None) -> int:
@@ -135,10 +160,16 @@ class BotProcess:
             await self.stop()
 
 
-async def start_bot(fake: FakeDiscord, args: Sequence[str] = (), *,
-                    env: dict[str, str] | None = None, log_dir: str | Path | None = None,
-                    entry: str | None = None, ready: bool = True, timeout: float = 15.0
-                    ) -> BotProcess:
+async def start_bot(
+    fake: FakeDiscord,
+    args: Sequence[str] = (),
+    *,
+    env: dict[str, str] | None = None,
+    log_dir: str | Path | None = None,
+    entry: str | None = None,
+    ready: bool = True,
+    timeout: float = 15.0,
+) -> BotProcess:
     """Start the bot via the launcher and (by default) wait until it is ready."""
     proc = await BotProcess(fake, args, env=env, log_dir=log_dir, entry=entry).start()
     if ready:

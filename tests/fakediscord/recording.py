@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from . import rules
-from .spec import load_spec
+from .spec import Spec, load_spec
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,7 @@ class FaultRule:
     is_global: bool = False
 
     def matches(self, method: str, path: str) -> bool:
-        return self.count > 0 and self.method in ("*", method) and bool(
-            self.pattern.search(path))
+        return self.count > 0 and self.method in ("*", method) and bool(self.pattern.search(path))
 
 
 class Signal:
@@ -77,8 +76,7 @@ class Signal:
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float,
-                         what: str) -> Any:
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float, what: str) -> Any:
         """Return predicate()'s first truthy value; FakeDiscordTimeout after `timeout` s."""
         deadline = time.monotonic() + timeout
         while True:
@@ -113,8 +111,8 @@ class Validator:
     }
     CALLBACK = ("post", "/interactions/{interaction_id}/{interaction_token}/callback")
 
-    def __init__(self) -> None:
-        self.spec = load_spec()
+    def __init__(self, spec: Spec | None = None) -> None:
+        self.spec = spec or load_spec()
 
     def check(self, rec: RecordedRequest) -> list[str]:
         """Problems of one request, each prefixed with its route."""
@@ -124,6 +122,12 @@ class Validator:
                 return [f"{rec.method} {rec.path}: no such route in Discord's API"]
             return [f"{rec.method} {rec.path}: method not allowed by Discord's API"]
         rec.template = op.template
+        if not op.served:  # never less strict than the full description: its body is unknown
+            return [
+                f"{rec.method} {op.template}: Discord has this route ({op.operation_id}) but "
+                "the fake does not serve it; add a handler, then run "
+                "python -m tests.fakediscord.trim_openapi"
+            ]
         if rec.json is None:
             return []
         if isinstance(rec.json, dict) and "allowed_mentions" in rec.json:
@@ -142,8 +146,9 @@ class Validator:
         return [f"{rec.method} {op.template}: {p}" for p in problems]
 
 
-def validate_command_definitions(commands: list[dict[str, Any]], *,
-                                 guild: bool = False) -> list[str]:
+def validate_command_definitions(
+    commands: list[dict[str, Any]], *, guild: bool = False
+) -> list[str]:
     """Problems of application-command definitions (empty when Discord would accept them)."""
     # The request schema of PUT /applications/{id}/commands (or the guild route) plus
     # Discord's naming and option-order rules.

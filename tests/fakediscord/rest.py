@@ -20,17 +20,23 @@ API_PREFIX = "/api/v10"
 FAKE_KEY = web.AppKey("fake", object)
 RECORD_KEY = web.RequestKey("record", RecordedRequest)
 ERRORS = {
-    10003: "Unknown Channel", 10008: "Unknown Message", 10013: "Unknown User",
-    10015: "Unknown Webhook", 10062: "Unknown interaction", 10063: "Unknown Application "
-    "Command", 40060: "Interaction has already been acknowledged.",
+    10003: "Unknown Channel",
+    10008: "Unknown Message",
+    10013: "Unknown User",
+    10015: "Unknown Webhook",
+    10062: "Unknown interaction",
+    10063: "Unknown Application Command",
+    40060: "Interaction has already been acknowledged.",
     50005: "Cannot edit a message authored by another user",
     50006: "Cannot send an empty message",
-    50008: "Cannot send messages in a non-text channel", 0: "404: Not Found",
+    50008: "Cannot send messages in a non-text channel",
+    0: "404: Not Found",
 }
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None
-                  ) -> web.Response:
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """A JSON reply with `Content-Type: application/json` exactly (no charset)."""
     all_headers = {"Content-Type": "application/json"} | (headers or {})
     return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
@@ -38,8 +44,7 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error(status: int, code: int, message: str | None = None) -> web.Response:
     """A Discord error body: {"message", "code"}."""
-    return json_response({"message": message or ERRORS.get(code, "Error"), "code": code},
-                         status)
+    return json_response({"message": message or ERRORS.get(code, "Error"), "code": code}, status)
 
 
 def no_content() -> web.Response:
@@ -73,8 +78,14 @@ async def parse_body(request: web.Request) -> tuple[Any, list[UploadedFile], lis
                     problems.append("payload_json is not valid JSON")
             elif name.startswith("files[") or getattr(part, "filename", None):
                 data = await part.read(decode=False)  # type: ignore[union-attr]
-                files.append(UploadedFile(name, part.filename or name,  # type: ignore[union-attr]
-                                          part.headers.get("Content-Type"), bytes(data)))
+                files.append(
+                    UploadedFile(
+                        name,
+                        part.filename or name,  # type: ignore[union-attr]
+                        part.headers.get("Content-Type"),
+                        bytes(data),
+                    )
+                )
             else:
                 problems.append(f"unexpected multipart part {name!r}")
         return body, files, problems
@@ -93,16 +104,25 @@ def fault_response(rule: FaultRule) -> web.Response:
     """A 429 discord.py will retry (JSON retry_after, `Via` header) or a server error."""
     if rule.status == 429:
         retry = 0.05 if rule.retry_after is None else rule.retry_after
-        body = {"message": "You are being rate limited.", "retry_after": retry,
-                "global": rule.is_global, "code": 0}
-        headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry))),
-                   "X-RateLimit-Scope": "global" if rule.is_global else "user"}
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry,
+            "global": rule.is_global,
+            "code": 0,
+        }
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(retry))),
+            "X-RateLimit-Scope": "global" if rule.is_global else "user",
+        }
         if not rule.is_global:
-            headers |= {"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
-                        "X-RateLimit-Reset-After": str(retry)}
+            headers |= {
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(retry),
+            }
         return json_response(body, 429, headers)
-    return json_response({"message": f"{rule.status}: fake server error", "code": 0},
-                         rule.status)
+    return json_response({"message": f"{rule.status}: fake server error", "code": 0}, rule.status)
 
 
 @web.middleware
@@ -112,9 +132,15 @@ async def recording_middleware(request: web.Request, handler: Any) -> web.Stream
         return await handler(request)
     fake = fake_of(request)
     body, files, problems = await parse_body(request)
-    path = request.path[len(API_PREFIX):]
-    rec = RecordedRequest(request.method, path, dict(request.query), body, files,
-                          request.content_type if request.can_read_body else None)
+    path = request.path[len(API_PREFIX) :]
+    rec = RecordedRequest(
+        request.method,
+        path,
+        dict(request.query),
+        body,
+        files,
+        request.content_type if request.can_read_body else None,
+    )
     request[RECORD_KEY] = rec
     fake.requests.append(rec)
     fault = fake._take_fault(request.method, path)
@@ -132,10 +158,14 @@ async def recording_middleware(request: web.Request, handler: Any) -> web.Stream
             log.warning("fake Discord has no route for %s %s", request.method, path)
             response = error(404, 0)
         elif found and fake.reject_invalid:
-            response = json_response({"message": "Invalid Form Body", "code": 50035,
-                                      "errors": {"_errors": [{"code": "FAKE_INVALID",
-                                                              "message": p} for p in found]}},
-                                     400)
+            response = json_response(
+                {
+                    "message": "Invalid Form Body",
+                    "code": 50035,
+                    "errors": {"_errors": [{"code": "FAKE_INVALID", "message": p} for p in found]},
+                },
+                400,
+            )
         else:
             response = await handler(request)
     rec.status = response.status
@@ -152,8 +182,10 @@ async def serve_attachment(request: web.Request) -> web.StreamResponse:
     for files in fake.store.files.values():
         for att, upload in files:
             if att["id"] == att_id:
-                return web.Response(body=upload.data, headers={
-                    "Content-Type": upload.content_type or "application/octet-stream"})
+                return web.Response(
+                    body=upload.data,
+                    headers={"Content-Type": upload.content_type or "application/octet-stream"},
+                )
     return web.Response(status=404)
 
 

@@ -14,9 +14,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CALLBACK_NAMES = {1: "PONG", 4: "CHANNEL_MESSAGE", 5: "DEFERRED_CHANNEL_MESSAGE",
-                  6: "DEFERRED_UPDATE_MESSAGE", 7: "UPDATE_MESSAGE", 8: "AUTOCOMPLETE_RESULT",
-                  9: "MODAL", 12: "LAUNCH_ACTIVITY"}
+CALLBACK_NAMES = {
+    1: "PONG",
+    4: "CHANNEL_MESSAGE",
+    5: "DEFERRED_CHANNEL_MESSAGE",
+    6: "DEFERRED_UPDATE_MESSAGE",
+    7: "UPDATE_MESSAGE",
+    8: "AUTOCOMPLETE_RESULT",
+    9: "MODAL",
+    12: "LAUNCH_ACTIVITY",
+}
 
 
 class InteractionResult:
@@ -101,35 +108,48 @@ class InteractionResult:
 
     async def wait_callback(self, timeout: float = 5.0) -> InteractionResult:
         await self.changed.wait_until(
-            lambda: self.callback is not None, timeout,
+            lambda: self.callback is not None,
+            timeout,
             f"the bot to answer {self.what} (POST /interactions/{self.id}/…/callback); "
-            f"{self.fake.describe_recent(self.dispatched_at)}")
+            f"{self.fake.describe_recent(self.dispatched_at)}",
+        )
         return self
 
     async def wait_followup(self, timeout: float = 5.0) -> dict[str, Any]:
         """The next follow-up message (POST /webhooks/{app}/{token}) not yet returned."""
+
         def ready() -> dict[str, Any] | None:
             if len(self.followups) > self._followups_seen:
                 return self.followups[self._followups_seen]
             return None
+
         message = await self.changed.wait_until(
-            ready, timeout, f"a follow-up to {self.what} (POST /webhooks/…/{{token}}); "
-            f"{self.fake.describe_recent(self.dispatched_at)}")
+            ready,
+            timeout,
+            f"a follow-up to {self.what} (POST /webhooks/…/{{token}}); "
+            f"{self.fake.describe_recent(self.dispatched_at)}",
+        )
         self._followups_seen += 1
         return message
 
     async def wait_edit(self, timeout: float = 5.0) -> dict[str, Any]:
         """@original after the next edit (PATCH …/messages/@original) not yet returned."""
+
         def ready() -> bool:
             return len(self.edits) > self._edits_seen
+
         await self.changed.wait_until(
-            ready, timeout, f"an edit of @original of {self.what}; "
-            f"{self.fake.describe_recent(self.dispatched_at)}")
+            ready,
+            timeout,
+            f"an edit of @original of {self.what}; {self.fake.describe_recent(self.dispatched_at)}",
+        )
         self._edits_seen += 1
         return self.original or {}
 
-    async def wait_for(self, predicate: Any, timeout: float = 5.0,
-                       what: str = "a condition") -> Any:
+    async def wait_for(
+        self, predicate: Any, timeout: float = 5.0, what: str = "a condition"
+    ) -> Any:
         """Wait until predicate(self) is truthy (re-checked after every change)."""
-        return await self.changed.wait_until(lambda: predicate(self), timeout,
-                                             f"{what} on {self.what}")
+        return await self.changed.wait_until(
+            lambda: predicate(self), timeout, f"{what} on {self.what}"
+        )

@@ -40,8 +40,15 @@ async def gateway(request: web.Request) -> web.Response:
     fake = fake_of(request)
     data: dict[str, Any] = {"url": fake.gateway_url}
     if request.path.endswith("/bot"):
-        data |= {"shards": 1, "session_start_limit": {
-            "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
+        data |= {
+            "shards": 1,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 0,
+                "max_concurrency": 1,
+            },
+        }
     return json_response(data)
 
 
@@ -91,9 +98,11 @@ async def callback(request: web.Request) -> web.Response:
         return error(400, 40060)
     result.callback_at = time.monotonic()
     if result.latency is not None and result.latency > ANSWER_WITHIN:
-        fake.violations.append(f"POST /interactions/{{id}}/{{token}}/callback: {result.what} "
-                               f"answered after {result.latency:.2f} s (Discord allows "
-                               f"{ANSWER_WITHIN:g} s)")
+        fake.violations.append(
+            f"POST /interactions/{{id}}/{{token}}/callback: {result.what} "
+            f"answered after {result.latency:.2f} s (Discord allows "
+            f"{ANSWER_WITHIN:g} s)"
+        )
     await maybe_delay(fake.callback_delay)
     body = rec.json if isinstance(rec.json, dict) else {}
     kind, data = body.get("type"), body.get("data") or {}
@@ -104,9 +113,14 @@ async def callback(request: web.Request) -> web.Response:
     if kind in (4, 5):
         flags = int(data.get("flags") or 0) & EPHEMERAL | (LOADING if kind == 5 else 0)
         uploads = build_attachments(fake.base_url, channel_id, data, rec.files)
-        message = message_object(channel_id, fake.bot, data | {"flags": flags},
-                                 attachments=[a for a, _ in uploads],
-                                 kind=_message_type(inter), extra=_interaction_extra(fake, inter))
+        message = message_object(
+            channel_id,
+            fake.bot,
+            data | {"flags": flags},
+            attachments=[a for a, _ in uploads],
+            kind=_message_type(inter),
+            extra=_interaction_extra(fake, inter),
+        )
         if kind == 5:
             message["content"], message["embeds"], message["components"] = "", [], []
         await fake.add_bot_message(message, uploads, echo=not flags & (EPHEMERAL | LOADING))
@@ -126,16 +140,20 @@ async def callback(request: web.Request) -> web.Response:
     if request.query.get("with_response", "").lower() not in ("1", "true"):
         return no_content()
     original = result.message or {}
-    return json_response({
-        "interaction": {
-            "id": str(result.id), "type": inter["type"],
-            "response_message_id": original.get("id"),
-            "response_message_loading": kind == 5,
-            "response_message_ephemeral": bool(int(original.get("flags") or 0) & EPHEMERAL),
-            "channel_id": inter["channel_id"], "guild_id": inter.get("guild_id"),
-        },
-        "resource": resource,
-    })
+    return json_response(
+        {
+            "interaction": {
+                "id": str(result.id),
+                "type": inter["type"],
+                "response_message_id": original.get("id"),
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(int(original.get("flags") or 0) & EPHEMERAL),
+                "channel_id": inter["channel_id"],
+                "guild_id": inter.get("guild_id"),
+            },
+            "resource": resource,
+        }
+    )
 
 
 def _message_type(inter: dict[str, Any]) -> int:
@@ -146,14 +164,21 @@ def _message_type(inter: dict[str, Any]) -> int:
 
 def _interaction_extra(fake: Any, inter: dict[str, Any]) -> dict[str, Any]:
     user = (inter.get("member") or {}).get("user") or inter.get("user")
-    meta = {"id": inter["id"], "type": inter["type"], "user": user,
-            "authorizing_integration_owners": inter.get("authorizing_integration_owners", {})}
+    meta = {
+        "id": inter["id"],
+        "type": inter["type"],
+        "user": user,
+        "authorizing_integration_owners": inter.get("authorizing_integration_owners", {}),
+    }
     if inter["type"] == 2:
         meta["name"] = inter["data"]["name"]
     if inter.get("message"):
         meta["interacted_message_id"] = inter["message"]["id"]
-    return {"webhook_id": str(fake.application_id), "application_id": str(fake.application_id),
-            "interaction_metadata": meta}
+    return {
+        "webhook_id": str(fake.application_id),
+        "application_id": str(fake.application_id),
+        "interaction_metadata": meta,
+    }
 
 
 async def followup(request: web.Request) -> web.Response:
@@ -168,19 +193,21 @@ async def followup(request: web.Request) -> web.Response:
     loading = result.original
     if result.type == 5 and loading is not None and int(loading["flags"]) & LOADING:
         flags = int(loading["flags"]) & ~LOADING
-        apply_edit(loading, body | {"flags": flags}, [a for a, _ in uploads],
-                   mark_edited=False)
+        apply_edit(loading, body | {"flags": flags}, [a for a, _ in uploads], mark_edited=False)
         loading["flags"] = flags
         fake.store.add_uploads(int(loading["id"]), uploads)
         message = loading
         if not flags & EPHEMERAL:
             await fake.echo("MESSAGE_CREATE", message)
     else:
-        message = message_object(channel_id, fake.bot, body,
-                                 attachments=[a for a, _ in uploads],
-                                 extra=_interaction_extra(fake, inter))
-        await fake.add_bot_message(message, uploads,
-                                   echo=not int(message["flags"]) & EPHEMERAL)
+        message = message_object(
+            channel_id,
+            fake.bot,
+            body,
+            attachments=[a for a, _ in uploads],
+            extra=_interaction_extra(fake, inter),
+        )
+        await fake.add_bot_message(message, uploads, echo=not int(message["flags"]) & EPHEMERAL)
     result.followups.append(message)
     result.changed.notify()
     if request.query.get("wait", "").lower() in ("1", "true"):
@@ -194,8 +221,11 @@ async def webhook_message(request: web.Request) -> web.Response:
     if result is None:
         return error(404, 10015)
     mid = request.match_info.get("message_id")
-    message = result.original if mid is None else next(
-        (m for m in result.followups if m["id"] == mid), None)
+    message = (
+        result.original
+        if mid is None
+        else next((m for m in result.followups if m["id"] == mid), None)
+    )
     if message is None or fake.store.get(message["id"]) is None:
         return error(404, 10008)
     if request.method == "GET":
@@ -226,15 +256,21 @@ def register(router: web.UrlDispatcher, prefix: str) -> None:
     router.add_get(prefix + "/applications/@me", application)
     router.add_get(prefix + "/gateway", gateway)
     router.add_get(prefix + "/gateway/bot", gateway)
-    for path in ("/applications/{app_id}/commands",
-                 "/applications/{app_id}/guilds/{guild_id}/commands"):
+    for path in (
+        "/applications/{app_id}/commands",
+        "/applications/{app_id}/guilds/{guild_id}/commands",
+    ):
         for method in ("GET", "PUT", "POST"):
             router.add_route(method, prefix + path, commands)
-    router.add_get(prefix + "/applications/{app_id}/guilds/{guild_id}/commands/permissions",
-                   command_permissions)
+    router.add_get(
+        prefix + "/applications/{app_id}/guilds/{guild_id}/commands/permissions",
+        command_permissions,
+    )
     router.add_post(prefix + "/interactions/{interaction_id}/{token}/callback", callback)
     router.add_post(prefix + "/webhooks/{app_id}/{token}", followup)
-    for path in ("/webhooks/{app_id}/{token}/messages/@original",
-                 "/webhooks/{app_id}/{token}/messages/{message_id}"):
+    for path in (
+        "/webhooks/{app_id}/{token}/messages/@original",
+        "/webhooks/{app_id}/{token}/messages/{message_id}",
+    ):
         for method in ("GET", "PATCH", "DELETE"):
             router.add_route(method, prefix + path, webhook_message)

@@ -75,8 +75,14 @@ async def create_message(request: web.Request) -> web.Response:
     if channel.type == FORUM or channel.type == 4:
         return error(400, 50008)
     body = rec.json if isinstance(rec.json, dict) else {}
-    if not (body.get("content") or body.get("embeds") or body.get("components")
-            or rec.files or body.get("sticker_ids") or body.get("poll")):
+    if not (
+        body.get("content")
+        or body.get("embeds")
+        or body.get("components")
+        or rec.files
+        or body.get("sticker_ids")
+        or body.get("poll")
+    ):
         return error(400, 50006)
     message = await fake.bot_posts(channel, body, rec.files)
     return json_response(message)
@@ -134,16 +140,19 @@ async def create_thread(request: web.Request) -> web.Response:
         starter = _message(request)
         if starter is None:
             return error(404, 10008)
-    thread = fake.guild.add_thread(parent.id, body.get("name") or "thread", fake.bot.id,
-                                   private=body.get("type") == 12,
-                                   thread_id=int(starter["id"]) if starter else None)
+    thread = fake.guild.add_thread(
+        parent.id,
+        body.get("name") or "thread",
+        fake.bot.id,
+        private=body.get("type") == 12,
+        thread_id=int(starter["id"]) if starter else None,
+    )
     payload = thread.payload(fake.guild.id)
     if body.get("applied_tags"):
         payload["applied_tags"] = body["applied_tags"]
     await fake.dispatch("THREAD_CREATE", payload | {"newly_created": True})
     if parent.type == FORUM and isinstance(body.get("message"), dict):
-        message = await fake.bot_posts(thread, body["message"], rec.files,
-                                       message_id=thread.id)
+        message = await fake.bot_posts(thread, body["message"], rec.files, message_id=thread.id)
         payload["message"] = message
     return json_response(payload, 201)
 
@@ -171,8 +180,9 @@ async def guild_member(request: web.Request) -> web.Response:
     if role_id is not None:
         roles = [r for r in member.roles if r != int(role_id)]
         member.roles = (*roles, int(role_id)) if request.method == "PUT" else tuple(roles)
-        await fake.dispatch("GUILD_MEMBER_UPDATE",
-                            member.member_payload() | {"guild_id": str(fake.guild.id)})
+        await fake.dispatch(
+            "GUILD_MEMBER_UPDATE", member.member_payload() | {"guild_id": str(fake.guild.id)}
+        )
         return no_content()
     return json_response(member.member_payload())
 

@@ -19,36 +19,63 @@ SELECT_TYPES = {3, 5, 6, 7, 8}
 COMMAND_NAME = re.compile(r"^[-_'\w\u0900-\u097f\u0e00-\u0e7f]{1,32}$")
 
 
+# Malformed parts are the schema's to report: the rules below read only well-typed values.
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else 0
+
+
 def embed_chars(embed: dict[str, Any]) -> int:
     """Characters that count towards the 6000 limit in one embed."""
-    total = len(embed.get("title") or "") + len(embed.get("description") or "")
-    for field in embed.get("fields") or []:
-        total += len(field.get("name") or "") + len(field.get("value") or "")
-    total += len((embed.get("footer") or {}).get("text") or "")
-    total += len((embed.get("author") or {}).get("name") or "")
+    total = len(_str(embed.get("title"))) + len(_str(embed.get("description")))
+    for field in map(_dict, _list(embed.get("fields"))):
+        total += len(_str(field.get("name"))) + len(_str(field.get("value")))
+    total += len(_str(_dict(embed.get("footer")).get("text")))
+    total += len(_str(_dict(embed.get("author")).get("name")))
     return total
 
 
-def message_problems(body: dict[str, Any], *, has_files: bool = False,
-                     partial: bool = False) -> list[str]:
+def message_problems(
+    body: dict[str, Any], *, has_files: bool = False, partial: bool = False
+) -> list[str]:
     """Problems of a message body (create when partial is False, edit otherwise)."""
     if not isinstance(body, dict):
         return []
     problems = []
-    content = body.get("content") or ""
+    content = _str(body.get("content"))
     if len(content) > CONTENT_LIMIT:
         problems.append(f"content is {len(content)} chars, bots may send {CONTENT_LIMIT}")
-    embeds = body.get("embeds") or []
+    embeds = _list(body.get("embeds"))
     total = sum(embed_chars(e) for e in embeds if isinstance(e, dict))
     if total > EMBED_TOTAL_LIMIT:
-        problems.append(f"embeds total {total} chars, Discord allows {EMBED_TOTAL_LIMIT} "
-                        "per message (title+description+fields+footer+author)")
-    problems += component_problems(body.get("components") or [], body.get("flags") or 0)
-    empty = not (content or embeds or body.get("components") or has_files
-                 or body.get("sticker_ids") or body.get("poll"))
+        problems.append(
+            f"embeds total {total} chars, Discord allows {EMBED_TOTAL_LIMIT} "
+            "per message (title+description+fields+footer+author)"
+        )
+    problems += component_problems(_list(body.get("components")), _int(body.get("flags")))
+    empty = not (
+        content
+        or embeds
+        or body.get("components")
+        or has_files
+        or body.get("sticker_ids")
+        or body.get("poll")
+    )
     if empty and not partial:
-        problems.append("empty message: no content, embeds, components, files or poll "
-                        "(Discord error 50006)")
+        problems.append(
+            "empty message: no content, embeds, components, files or poll (Discord error 50006)"
+        )
     return problems
 
 
@@ -71,14 +98,13 @@ def component_problems(components: list[Any], flags: int = 0) -> list[str]:
 def _row_problems(index: int, row: Any) -> list[str]:
     if not isinstance(row, dict) or row.get("type") != 1:
         return [f"components[{index}] is not an action row (type 1) in a classic message"]
-    items = row.get("components") or []
+    items = _list(row.get("components"))
     problems = []
     selects = [c for c in items if isinstance(c, dict) and c.get("type") in SELECT_TYPES]
     if selects and len(items) > 1:
         problems.append(f"components[{index}]: a select menu must be alone in its action row")
     if len(items) > MAX_ROW_BUTTONS:
-        problems.append(f"components[{index}]: {len(items)} buttons, a row holds "
-                        f"{MAX_ROW_BUTTONS}")
+        problems.append(f"components[{index}]: {len(items)} buttons, a row holds {MAX_ROW_BUTTONS}")
     if not items:
         problems.append(f"components[{index}]: empty action row")
     for j, item in enumerate(items):
@@ -102,8 +128,9 @@ def _custom_id_problems(components: list[Any]) -> list[str]:
         if cid is None:
             continue
         if not isinstance(cid, str) or not 1 <= len(cid) <= 100:
-            problems.append(f"custom_id {str(cid)[:40]!r}… must be 1-100 chars (is "
-                            f"{len(str(cid))})")
+            problems.append(
+                f"custom_id {str(cid)[:40]!r}… must be 1-100 chars (is {len(str(cid))})"
+            )
         if cid in seen:
             problems.append(f"custom_id {cid[:60]!r} used twice in one message")
         seen.add(cid)
@@ -115,7 +142,7 @@ def _walk(components: list[Any]) -> Iterator[dict[str, Any]]:
         if not isinstance(comp, dict):
             continue
         yield comp
-        yield from _walk(comp.get("components") or [])
+        yield from _walk(_list(comp.get("components")))
         for key in ("accessory", "component"):
             if isinstance(comp.get(key), dict):
                 yield from _walk([comp[key]])
@@ -125,13 +152,13 @@ def callback_problems(body: dict[str, Any], *, has_files: bool = False) -> list[
     """Problems of an interaction callback body by callback type."""
     if not isinstance(body, dict):
         return []
-    kind, data = body.get("type"), body.get("data") or {}
+    kind, data = body.get("type"), _dict(body.get("data"))
     if kind == 4:
         return message_problems(data, has_files=has_files)
     if kind == 7:
         return message_problems(data, has_files=has_files, partial=True)
     if kind == 9:
-        rows = data.get("components") or []
+        rows = _list(data.get("components"))
         problems = _custom_id_problems(rows)
         if len(rows) > MAX_ACTION_ROWS:
             problems.append(f"modal has {len(rows)} rows, Discord allows {MAX_ACTION_ROWS}")
@@ -142,8 +169,8 @@ def callback_problems(body: dict[str, Any], *, has_files: bool = False) -> list[
 def command_problems(commands: list[dict[str, Any]]) -> list[str]:
     """Rules of application-command definitions beyond the schema."""
     problems, seen = [], set()
-    for i, cmd in enumerate(commands):
-        name, kind = cmd.get("name", ""), cmd.get("type") or 1
+    for i, cmd in enumerate(map(_dict, commands)):
+        name, kind = _str(cmd.get("name")), cmd.get("type") or 1
         where = f"commands[{i}] ({name!r})"
         if (name, kind) in seen:
             problems.append(f"{where}: duplicate name for command type {kind}")
@@ -157,13 +184,13 @@ def command_problems(commands: list[dict[str, Any]]) -> list[str]:
 
 def _chat_input_problems(where: str, node: dict[str, Any]) -> list[str]:
     problems = []
-    name = node.get("name", "")
+    name = _str(node.get("name"))
     if not COMMAND_NAME.match(name) or name != name.lower():
         problems.append(f"{where}: name must be lowercase letters, digits, - or _ (1-32)")
     if not node.get("description"):
         problems.append(f"{where}: slash commands and options need a description")
-    options = node.get("options") or []
-    names = [o.get("name") for o in options]
+    options = [o for o in _list(node.get("options")) if isinstance(o, dict)]
+    names = [str(o.get("name")) for o in options]
     if len(set(names)) != len(names):
         problems.append(f"{where}: duplicate option names {names}")
     optional_seen = False
@@ -179,9 +206,8 @@ def _chat_input_problems(where: str, node: dict[str, Any]) -> list[str]:
             optional_seen = True
         if opt.get("autocomplete") and opt.get("choices"):
             problems.append(f"{sub}: autocomplete and choices are mutually exclusive")
-        if not COMMAND_NAME.match(opt.get("name", "")) or opt.get("name") != opt.get(
-            "name", ""
-        ).lower():
+        opt_name = _str(opt.get("name"))
+        if not COMMAND_NAME.match(opt_name) or opt_name != opt_name.lower():
             problems.append(f"{sub}: option name must be lowercase (1-32 chars)")
         if not opt.get("description"):
             problems.append(f"{sub}: options need a description")

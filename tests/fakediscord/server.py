@@ -8,9 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from .chat import ChatActions
 from .driver import UserActions
 from .gateway import Gateway
-from .guild import BOT_PERMISSIONS, DM, FakeChannel, FakeGuild, FakeUser
+from .guild import DM, FakeChannel, FakeGuild, FakeUser
+from .guilds import Guilds
 from .payloads import message_object, snowflake
 from .recording import FaultRule, RecordedRequest, Signal, UploadedFile, Validator
 from .rest import build_app
@@ -22,19 +24,25 @@ log = logging.getLogger(__name__)
 GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT = 1 << 9, 1 << 12, 1 << 15
 
 
-class FakeDiscord(UserActions):
-    """One guild, one bot application, REST under /api/v10 and the gateway at ws://…/."""
+class FakeDiscord(UserActions, ChatActions, Guilds):
+    """Guilds (one unless more are added), one bot application, REST and the gateway."""
 
-    def __init__(self, *, guild_name: str = "Fake Guild", bot_name: str = "FakeBot",
-                 token: str | None = None, heartbeat_interval: float = 1.0,
-                 validate: bool = True, reject_invalid: bool = False) -> None:
-        self.guild = FakeGuild(guild_name)
+    def __init__(
+        self,
+        *,
+        guild_name: str = "Fake Guild",
+        bot_name: str = "FakeBot",
+        token: str | None = None,
+        heartbeat_interval: float = 1.0,
+        validate: bool = True,
+        reject_invalid: bool = False,
+    ) -> None:
+        self.guild = FakeGuild(guild_name)  # the first guild; add_guild() adds others
         self.owner = FakeUser(self.guild.owner_id, "guild-owner")
         self.guild.members[self.owner.id] = self.owner
         self.bot = FakeUser(snowflake(), bot_name, bot=True)
-        bot_role = self.guild.add_role(bot_name, BOT_PERMISSIONS, position=3, bot_id=self.bot.id)
-        self.bot.roles = (bot_role.id,)
-        self.guild.members[self.bot.id] = self.bot
+        self.guilds: dict[int, FakeGuild] = {}
+        self._join(self.guild)
         self.application_id = self.bot.id
         self.token = token  # None: any token is accepted
         self.validate = validate
@@ -47,6 +55,7 @@ class FakeDiscord(UserActions):
         self.interactions: dict[str, InteractionResult] = {}
         self.dm_channels: dict[int, FakeChannel] = {}
         self.undelivered: list[dict[str, Any]] = []  # user messages the bot's intents exclude
+        self.dispatched_at: dict[int, int] = {}  # user message id -> len(requests) then
         self.faults: list[FaultRule] = []
         self.callback_delay = 0.0
         self.changed = Signal()
@@ -100,28 +109,7 @@ class FakeDiscord(UserActions):
         """Every IDENTIFY `d` the client sent (intents, properties, shard, presence)."""
         return self.gateway.identify_payloads
 
-    # -- guild helpers -----------------------------------------------------------------
-    def make_user(self, name: str, roles: Any = (), permissions: Any = None) -> FakeUser:
-        """Add a guild member; roles by name or id; permissions override the computed ones."""
-        return self.guild.add_member(name, roles, permissions=permissions)
-
-    def channel_id(self, name: str) -> int:
-        return self.guild.channel(name).id
-
-    def find_channel(self, channel_id: int) -> FakeChannel | None:
-        found = self.guild.channels.get(channel_id)
-        return found or next((c for c in self.dm_channels.values() if c.id == channel_id), None)
-
-    def guild_id_of(self, channel: FakeChannel) -> int | None:
-        return None if channel.type == DM else self.guild.id
-
-    def dm_channel(self, user: FakeUser) -> FakeChannel:
-        """The DM channel between the bot and a user (created on first use)."""
-        if user.id not in self.dm_channels:
-            self.dm_channels[user.id] = FakeChannel(snowflake(), "", DM,
-                                                    recipients=[user.user_payload()])
-        return self.dm_channels[user.id]
-
+    # -- messages ----------------------------------------------------------------------
     def messages(self, channel: int | str) -> list[dict[str, Any]]:
         """Messages stored in a channel (by id or name), oldest first."""
         channel_id = channel if isinstance(channel, int) else self.channel_id(channel)
@@ -154,8 +142,14 @@ class FakeDiscord(UserActions):
     async def wait_for_resume(self, count: int = 1, timeout: float = 5.0) -> None:
         """Until `count` RESUMEs in total happened and the socket is live."""
         await self.gateway.changed.wait_until(
-            lambda: self.gateway.resumes >= count and self.gateway.current
-            and self.gateway.current.ws is not None, timeout, f"{count} gateway RESUME(s)")
+            lambda: (
+                self.gateway.resumes >= count
+                and self.gateway.current
+                and self.gateway.current.ws is not None
+            ),
+            timeout,
+            f"{count} gateway RESUME(s)",
+        )
 
     def intents(self) -> int:
         session = self.gateway.current
@@ -164,14 +158,14 @@ class FakeDiscord(UserActions):
     async def echo(self, event: str, message: dict[str, Any]) -> None:
         """Dispatch a message event the way Discord would to this bot (respecting intents)."""
         channel = self.find_channel(int(message["channel_id"]))
-        guild_id = None if channel is None else self.guild_id_of(channel)
-        needed = DIRECT_MESSAGES if guild_id is None else GUILD_MESSAGES
+        guild = None if channel is None else self.guild_of(channel)
+        needed = DIRECT_MESSAGES if guild is None else GUILD_MESSAGES
         if self.gateway.current is None or not self.intents() & needed:
             return
         data = dict(message)
-        if guild_id is not None:
-            data["guild_id"] = str(guild_id)
-            author = self.guild.members.get(int(message["author"]["id"]))
+        if guild is not None:
+            data["guild_id"] = str(guild.id)
+            author = guild.members.get(int(message["author"]["id"]))
             if author is not None:
                 data["member"] = author.member_payload(user=False)
         await self.dispatch(event, data)
@@ -180,20 +174,26 @@ class FakeDiscord(UserActions):
         channel = self.find_channel(int(message["channel_id"]))
         data = {"id": message["id"], "channel_id": message["channel_id"]}
         if channel is not None and channel.type != DM:
-            data["guild_id"] = str(self.guild.id)
+            data["guild_id"] = str(self.guild_id_of(channel))
         if self.gateway.current is not None:
             await self.dispatch("MESSAGE_DELETE", data)
 
-    async def add_bot_message(self, message: dict[str, Any], uploads: list[Any], *,
-                              echo: bool = True) -> dict[str, Any]:
+    async def add_bot_message(
+        self, message: dict[str, Any], uploads: list[Any], *, echo: bool = True
+    ) -> dict[str, Any]:
         self.store.add(message, uploads)
         if echo:
             await self.echo("MESSAGE_CREATE", message)
         return message
 
-    async def bot_posts(self, channel: FakeChannel, body: dict[str, Any],
-                        files: list[UploadedFile], *, message_id: int | None = None
-                        ) -> dict[str, Any]:
+    async def bot_posts(
+        self,
+        channel: FakeChannel,
+        body: dict[str, Any],
+        files: list[UploadedFile],
+        *,
+        message_id: int | None = None,
+    ) -> dict[str, Any]:
         """The bot's new message in a channel (replies get message_reference)."""
         uploads = build_attachments(self.base_url, channel.id, body, files)
         extra: dict[str, Any] = {}
@@ -202,26 +202,48 @@ class FakeDiscord(UserActions):
         if isinstance(ref, dict) and ref.get("message_id"):
             target = self.store.get(ref["message_id"])
             if target is None and ref.get("fail_if_not_exists", True):
-                self.violations.append(f"POST /channels/{channel.id}/messages: reply to unknown"
-                                       f" message {ref['message_id']}")
+                self.violations.append(
+                    f"POST /channels/{channel.id}/messages: reply to unknown"
+                    f" message {ref['message_id']}"
+                )
             kind = 19 if target is not None else 0
-            extra["message_reference"] = {"type": 0, "message_id": str(ref["message_id"]),
-                                          "channel_id": str(channel.id),
-                                          "guild_id": str(self.guild.id)}
+            extra["message_reference"] = {
+                "type": 0,
+                "message_id": str(ref["message_id"]),
+                "channel_id": str(channel.id),
+            }
+            if self.guild_id_of(channel) is not None:
+                extra["message_reference"]["guild_id"] = str(self.guild_id_of(channel))
             if target is not None:
                 extra["referenced_message"] = dict(target)
-        message = message_object(channel.id, self.bot, body, message_id=message_id,
-                                 attachments=[a for a, _ in uploads], kind=kind, extra=extra)
+        message = message_object(
+            channel.id,
+            self.bot,
+            body,
+            message_id=message_id,
+            attachments=[a for a, _ in uploads],
+            kind=kind,
+            extra=extra,
+        )
         channel.message_count += 1
         return await self.add_bot_message(message, uploads)
 
     # -- faults, validation, waiting ---------------------------------------------------
-    def fail_next(self, method: str, path_regex: str, status: int, *, count: int = 1,
-                  retry_after: float | None = None, is_global: bool = False) -> FaultRule:
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        *,
+        count: int = 1,
+        retry_after: float | None = None,
+        is_global: bool = False,
+    ) -> FaultRule:
         """Answer the next `count` matching REST requests with 429 (retryable) or 5xx."""
         # path_regex is searched in the path without /api/v10; method "*" matches any.
-        rule = FaultRule(method.upper(), re.compile(path_regex), status, count, retry_after,
-                         is_global)
+        rule = FaultRule(
+            method.upper(), re.compile(path_regex), status, count, retry_after, is_global
+        )
         self.faults.append(rule)
         return rule
 
@@ -240,8 +262,10 @@ class FakeDiscord(UserActions):
         """Raise AssertionError listing every violation (and unhandled route)."""
         problems = list(self.violations)
         if not allow_unhandled:
-            problems += [f"{r.method} {r.path}: the fake has no handler (answered 404)"
-                         for r in self.unhandled]
+            problems += [
+                f"{r.method} {r.path}: the fake has no handler (answered 404)"
+                for r in self.unhandled
+            ]
         if problems:
             raise AssertionError("Discord would reject or mishandle:\n  " + "\n  ".join(problems))
 
@@ -249,13 +273,29 @@ class FakeDiscord(UserActions):
         recent = [repr(r) for r in self.requests if r.time >= since]
         return "requests since: " + (", ".join(recent[-12:]) if recent else "none")
 
-    async def wait_for_request(self, method: str, path_regex: str, *, timeout: float = 5.0,
-                               since: int = 0, successful: bool = False) -> RecordedRequest:
+    async def wait_for_request(
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        timeout: float = 5.0,
+        since: int = 0,
+        successful: bool = False,
+    ) -> RecordedRequest:
         """The first answered request at index >= since matching method and path regex."""
         pattern = re.compile(path_regex)
 
         def find() -> RecordedRequest | None:
-            return next((r for r in self.requests[since:] if r.method == method.upper()
-                         and pattern.search(r.path) and r.status is not None
-                         and (not successful or 200 <= r.status < 300)), None)
+            return next(
+                (
+                    r
+                    for r in self.requests[since:]
+                    if r.method == method.upper()
+                    and pattern.search(r.path)
+                    and r.status is not None
+                    and (not successful or 200 <= r.status < 300)
+                ),
+                None,
+            )
+
         return await self.changed.wait_until(find, timeout, f"{method} {path_regex}")

@@ -1,4 +1,4 @@
-"""Discord's OpenAPI description: loaded once, routes indexed, request validators cached."""
+"""Discord's OpenAPI description (trimmed copy in the repo): routes indexed, validators cached."""
 
 from __future__ import annotations
 
@@ -24,14 +24,16 @@ SPEC_URI = "urn:discord-openapi"
 # plus annotation-only keywords (discriminator, xml, example), formats not asserted.
 OAS_31_DEFAULT_DIALECT = "https://spec.openapis.org/oas/3.1/dialect/base"
 _METHODS = ("get", "put", "post", "patch", "delete")
+# Made by trim_openapi.py from Discord's full description; $FAKE_DISCORD_OPENAPI overrides it.
+TRIMMED_SPEC = Path(__file__).resolve().with_name("discord-openapi.min.json")
+# Operations of Discord the fake does not serve: bare routes (operationId only), no schemas.
+UNSERVED_KEY = "x-unserved-operations"
 
 
 def spec_path() -> Path:
-    """Where the spec lives: $FAKE_DISCORD_OPENAPI or /work/shared/reference."""
+    """Where the spec lives: $FAKE_DISCORD_OPENAPI, or the trimmed copy beside this file."""
     env = os.environ.get("FAKE_DISCORD_OPENAPI")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "reference" / "discord-openapi.json"
+    return Path(env) if env else TRIMMED_SPEC
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Operation:
     method: str
     operation_id: str
     has_json_body: bool
+    served: bool = True  # False: a bare route of the trimmed spec, with no schemas
 
 
 class Spec:
@@ -52,19 +55,20 @@ class Spec:
         version = document.get("openapi", "")
         self.dialect = document.get("jsonSchemaDialect") or OAS_31_DEFAULT_DIALECT
         if not version.startswith("3.1") or self.dialect != OAS_31_DEFAULT_DIALECT:
-            log.warning("spec %s / dialect %s: validating as JSON Schema 2020-12", version,
-                        self.dialect)
+            log.warning(
+                "spec %s / dialect %s: validating as JSON Schema 2020-12", version, self.dialect
+            )
         _relax_snowflakes(document)
         _discriminate_unions(document)
-        self.registry = Registry().with_resource(
-            SPEC_URI, DRAFT202012.create_resource(document)
-        )
+        self.registry = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(document))
+        self._unserved: dict[str, dict[str, str]] = document.get(UNSERVED_KEY) or {}
         self._routes: list[tuple[re.Pattern[str], str]] = []
-        for template in document["paths"]:
+        for template in {**document["paths"], **self._unserved}:
             pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
             self._routes.append((re.compile(f"^{pattern}$"), template))
         # Literal segments beat parameters: /messages/@original before /messages/{message_id}.
-        self._routes.sort(key=lambda r: (r[1].count("{"), -len(r[1])))
+        # Ties by name, not file order: the trimmed file is sorted (and agrees with Discord's).
+        self._routes.sort(key=lambda r: (r[1].count("{"), -len(r[1]), r[1]))
         self._validators: dict[tuple[str, str], jsonschema.Draft202012Validator | None] = {}
         self._valid_bodies: set[tuple[str, str, str]] = set()
 
@@ -72,14 +76,17 @@ class Spec:
         """The operation for a concrete path (without /api/v10), or None."""
         method = method.lower()
         for regex, template in self._routes:
-            if regex.match(path):
-                item = self.document["paths"][template]
-                if method not in item:
-                    continue
-                op = item[method]
+            if not regex.match(path):
+                continue
+            op = self.document["paths"].get(template, {}).get(method)
+            if op is not None:
                 content = (op.get("requestBody") or {}).get("content", {})
-                return Operation(template, method, op.get("operationId", ""),
-                                 "application/json" in content)
+                return Operation(
+                    template, method, op.get("operationId", ""), "application/json" in content
+                )
+            bare = self._unserved.get(template, {}).get(method)
+            if bare is not None:
+                return Operation(template, method, bare, False, served=False)
         return None
 
     def template_exists(self, path: str) -> bool:
@@ -95,7 +102,8 @@ class Spec:
                 body = self.document["paths"][op.template][op.method]["requestBody"]
                 schema = _anchor_refs(copy.deepcopy(body["content"]["application/json"]["schema"]))
             self._validators[key] = (
-                None if schema is None
+                None
+                if schema is None
                 else jsonschema.Draft202012Validator(schema, registry=self.registry)
             )
         return self._validators[key]
@@ -127,7 +135,7 @@ class Spec:
 def describe_errors(validator: jsonschema.Draft202012Validator, instance: Any) -> list[str]:
     """Turn validation errors into short `path: problem` lines."""
     problems: list[str] = []
-    for error in validator.iter_errors(instance):
+    for error in sorted(validator.iter_errors(instance), key=_error_order):
         for leaf in _leaves(error):
             line = f"{_json_path(leaf)}: {_explain(leaf)}"
             if line not in problems:
@@ -135,14 +143,26 @@ def describe_errors(validator: jsonschema.Draft202012Validator, instance: Any) -
     return problems
 
 
+def _canon(path: Any) -> tuple[tuple[int, int, str], ...]:
+    """A sort key for a JSON path: indices numerically, then names."""
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in path)
+
+
+def _error_order(error: ValidationError) -> tuple[Any, ...]:
+    """Where an error is, in the instance then the schema: not the schema's key order."""
+    # jsonschema yields errors in the order of the schema's keys; the trimmed copy sorts them.
+    return _canon(error.absolute_path), _canon(error.schema_path)
+
+
 def _leaves(error: ValidationError) -> list[ValidationError]:
     """For anyOf/oneOf failures, descend into the branch that was meant (by `type` tag)."""
     if not error.context:
         return [error]
     by_branch: dict[Any, list[ValidationError]] = {}
-    for sub in error.context:
+    for sub in sorted(error.context, key=_error_order):
         by_branch.setdefault(sub.schema_path[0], []).append(sub)
-    candidates = [errs for errs in by_branch.values() if not any(map(_wrong_kind, errs))]
+    branches = [by_branch[k] for k in sorted(by_branch, key=lambda k: _canon([k]))]
+    candidates = [errs for errs in branches if not any(map(_wrong_kind, errs))]
     if not candidates:
         return [error]
     branch = min(candidates, key=len)
@@ -167,7 +187,7 @@ def _explain(error: ValidationError) -> str:
     text = error.message
     shown = repr(value)
     if len(shown) > 60 and text.startswith(shown):
-        text = shown[:50] + "…" + text[len(shown):]
+        text = shown[:50] + "…" + text[len(shown) :]
     return text if len(text) <= 200 else text[:190] + "…"
 
 
@@ -236,12 +256,20 @@ def _discriminate_unions(node: Any, schemas: dict[str, Any] | None = None) -> No
         if not all(tags) or len(values) != len(set(values)):
             continue
         del node[key]
-        chain: list[Any] = [{"type": "object", "required": ["type"],
-                             "properties": {"type": {"enum": values}}}]
+        chain: list[Any] = [
+            {"type": "object", "required": ["type"], "properties": {"type": {"enum": values}}}
+        ]
         for tag, branch in zip(tags, branches, strict=True):
-            chain.append({"if": {"type": "object", "required": ["type"],
-                                 "properties": {"type": {"enum": list(tag or ())}}},
-                          "then": branch})
+            chain.append(
+                {
+                    "if": {
+                        "type": "object",
+                        "required": ["type"],
+                        "properties": {"type": {"enum": list(tag or ())}},
+                    },
+                    "then": branch,
+                }
+            )
         node.setdefault("allOf", []).extend(chain)
     for value in list(node.values()):
         _discriminate_unions(value, schemas)

@@ -11,15 +11,26 @@ from .recording import UploadedFile
 log = logging.getLogger(__name__)
 
 
-def attachment_object(base_url: str, channel_id: int, filename: str, data: bytes,
-                      content_type: str | None, description: str | None = None
-                      ) -> dict[str, Any]:
+def attachment_object(
+    base_url: str,
+    channel_id: int,
+    filename: str,
+    data: bytes,
+    content_type: str | None,
+    description: str | None = None,
+) -> dict[str, Any]:
     """An attachment object whose url is served by the fake itself."""
     att_id = snowflake()
     url = f"{base_url}/attachments/{channel_id}/{att_id}/{filename}"
-    return {"id": str(att_id), "filename": filename, "size": len(data), "url": url,
-            "proxy_url": url, "content_type": content_type or "application/octet-stream",
-            "description": description}
+    return {
+        "id": str(att_id),
+        "filename": filename,
+        "size": len(data),
+        "url": url,
+        "proxy_url": url,
+        "content_type": content_type or "application/octet-stream",
+        "description": description,
+    }
 
 
 class MessageStore:
@@ -31,8 +42,11 @@ class MessageStore:
         self.files: dict[int, list[tuple[dict[str, Any], UploadedFile]]] = {}
         self.deleted: list[dict[str, Any]] = []
 
-    def add(self, message: dict[str, Any],
-            uploads: list[tuple[dict[str, Any], UploadedFile]] | None = None) -> dict[str, Any]:
+    def add(
+        self,
+        message: dict[str, Any],
+        uploads: list[tuple[dict[str, Any], UploadedFile]] | None = None,
+    ) -> dict[str, Any]:
         mid, channel_id = int(message["id"]), int(message["channel_id"])
         self.by_id[mid] = message
         self.by_channel.setdefault(channel_id, []).append(message)
@@ -62,8 +76,9 @@ class MessageStore:
         keep = {a["id"] for a in current.get("attachments", [])}
         return [upload for att, upload in self.files.get(mid, []) if att["id"] in keep]
 
-    def add_uploads(self, message_id: int,
-                    uploads: list[tuple[dict[str, Any], UploadedFile]]) -> None:
+    def add_uploads(
+        self, message_id: int, uploads: list[tuple[dict[str, Any], UploadedFile]]
+    ) -> None:
         self.files.setdefault(int(message_id), []).extend(uploads)
 
     def react(self, message: dict[str, Any], emoji: str, add: bool) -> None:
@@ -72,15 +87,24 @@ class MessageStore:
         name, _, emoji_id = emoji.partition(":")
         found = next((r for r in reactions if r["emoji"]["name"] == name), None)
         if add and found is None:
-            reactions.append({"count": 1, "me": True, "burst_count": 0, "me_burst": False,
-                              "count_details": {"burst": 0, "normal": 1}, "burst_colors": [],
-                              "emoji": {"id": emoji_id or None, "name": name}})
+            reactions.append(
+                {
+                    "count": 1,
+                    "me": True,
+                    "burst_count": 0,
+                    "me_burst": False,
+                    "count_details": {"burst": 0, "normal": 1},
+                    "burst_colors": [],
+                    "emoji": {"id": emoji_id or None, "name": name},
+                }
+            )
         elif not add and found is not None:
             reactions.remove(found)
 
 
-def build_attachments(base_url: str, channel_id: int, body: Any, files: list[UploadedFile]
-                      ) -> list[tuple[dict[str, Any], UploadedFile]]:
+def build_attachments(
+    base_url: str, channel_id: int, body: Any, files: list[UploadedFile]
+) -> list[tuple[dict[str, Any], UploadedFile]]:
     """Attachment objects for the uploaded `files[n]`, described by body["attachments"]."""
     described: dict[str, dict[str, Any]] = {}
     if isinstance(body, dict):
@@ -88,10 +112,16 @@ def build_attachments(base_url: str, channel_id: int, body: Any, files: list[Upl
             described[str(entry.get("id"))] = entry
     result = []
     for index, upload in enumerate(files):
-        key = upload.name[len("files["):-1] if upload.name.startswith("files[") else str(index)
+        key = upload.name[len("files[") : -1] if upload.name.startswith("files[") else str(index)
         entry = described.get(key, {})
         filename = entry.get("filename") or upload.filename
-        att = attachment_object(base_url, channel_id, filename, upload.data,
-                                upload.content_type, entry.get("description"))
+        att = attachment_object(
+            base_url,
+            channel_id,
+            filename,
+            upload.data,
+            upload.content_type,
+            entry.get("description"),
+        )
         result.append((att, upload))
     return result
