@@ -59,11 +59,26 @@ async def test_help_channel_paste_gets_a_reply_and_chatter_silence(fake, bot):
     )
     assert reply["embeds"][0]["title"].startswith("accesspoint:39")
     assert reply["message_reference"]["message_id"]
-    await fake.post_message(help_id, "good morning everyone", expect_reply=False, wait=1.0)
+
+    # Each silence is proved by a later paste the bot does answer, from someone new (one
+    # answer per person per 30 s): once that is answered, the bot has handled the first.
+    def answered(content: str, name: str):
+        return fake.post_message(help_id, content, author=fake.make_user(name))
+
+    chatter = await fake.dispatch_message(
+        help_id, "good morning everyone", author=fake.make_user("chatty")
+    )
+    await fake.assert_silent_after(chatter, then=answered("error 2026", "second"))
     # The same error again in the same channel within the cooldown: no second answer.
-    await fake.post_message(help_id, "accesspoint:39 here too", expect_reply=False, wait=1.0)
+    again = await fake.dispatch_message(
+        help_id, "accesspoint:39 here too", author=fake.make_user("third")
+    )
+    await fake.assert_silent_after(again, then=answered("auth:73", "fourth"))
     # Outside the help channels the bot stays quiet.
-    await fake.post_message(fake.channel_id("general"), "error 2026", expect_reply=False, wait=1.0)
+    elsewhere = await fake.dispatch_message(
+        fake.channel_id("general"), "error 2026", author=fake.make_user("elsewhere")
+    )
+    await fake.assert_silent_after(elsewhere, then=answered("accounts:403", "fifth"))
 
 
 async def test_context_menu_answers_the_invoker_privately(fake, bot):

@@ -161,10 +161,17 @@ async def test_message_gets_a_reply_and_chatter_does_not(fake: FakeDiscord, bot)
     reply = await fake.post_message("help", "I get Error auth-3 again", author=user)
     assert reply["content"] == "That looks like a Spotify error (help)."
     assert reply["message_reference"]["channel_id"] == str(fake.channel_id("help"))
-    assert await fake.post_message("help", "thanks!", expect_reply=False, wait=0.2) is None
+    thanks = await fake.dispatch_message("help", "thanks!")
+    await fake.assert_silent_after(thanks, then=fake.post_message("help", "error again"))
     in_thread = await fake.post_message("help", "error in a thread", thread=True)
     assert fake.guild.channels[int(in_thread["channel_id"])].parent_id == fake.channel_id("help")
     fake.assert_valid()
+
+
+async def test_a_silence_check_fails_when_the_bot_did_reply(fake: FakeDiscord, bot) -> None:
+    answered = await fake.dispatch_message("help", "an error here")
+    with pytest.raises(AssertionError, match="expected no reply to 'an error here'"):
+        await fake.assert_silent_after(answered, then=fake.post_message("help", "error again"))
 
 
 async def test_command_definitions_validate(fake: FakeDiscord, bot) -> None:

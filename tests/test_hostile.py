@@ -186,9 +186,9 @@ async def test_big_and_strange_pastes_are_answered_cleanly(fake, bot):
     help_id = fake.channel_id("help")
     reply = await fake.post_message(help_id, f"\u202e\x00{FIREWALL} {junk}"[:100_000])
     assert reply["embeds"][0]["title"].startswith("accesspoint:39")
-    await fake.post_message(
-        help_id, junk, author=fake.make_user("paster"), expect_reply=False, wait=1.0
-    )
+    quiet = await fake.dispatch_message(help_id, junk, author=fake.make_user("paster"))
+    barrier = fake.post_message(help_id, "error 2026", author=fake.make_user("next"))
+    await fake.assert_silent_after(quiet, then=barrier)
 
     for query, result in results.items():
         text = shown_text(result)

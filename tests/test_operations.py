@@ -148,7 +148,11 @@ async def test_without_message_content_intent_everything_else_works(tmp_path):
         )
         answer = await fake.slash_command("spotify-error", {"query": "error 2026"})
         assert answer.embeds[0]["title"].startswith("error:2026")
-        await fake.post_message(fake.channel_id("help"), "error 2026", expect_reply=False, wait=1.0)
+        # Without the intent a paste arrives empty: no reply, proved by a later command's answer.
+        paste = await fake.dispatch_message(fake.channel_id("help"), "error 2026")
+        await fake.assert_silent_after(
+            paste, then=fake.slash_command("spotify-error", {"query": "auth:73"})
+        )
         await proc.stop()
         log = proc.log_text()
         assert log.count("Message Content intent is not enabled") == 1

@@ -124,13 +124,11 @@ class ChatActions:
         *,
         author: FakeUser | None = None,
         thread: Any = False,
-        expect_reply: bool = True,
-        wait: float | None = None,
+        wait: float = 5.0,
         reply_in: int | str | None = None,
         **extra: Any,
-    ) -> dict[str, Any] | None:
-        """Post as a user; return the bot's reply in that channel (or assert silence)."""
-        # expect_reply=False only waits `wait` s: assert_silent_after proves the bot is done.
+    ) -> dict[str, Any]:
+        """Post as a user; return the bot's reply in that channel (silence: assert_silent_after)."""
         start, since = len(self.requests), time.monotonic()
         message = await self.dispatch_message(
             channel_id, content, author=author, thread=thread, **extra
@@ -138,25 +136,20 @@ class ChatActions:
         channel = (
             message["channel_id"] if reply_in is None else self._channel_for(reply_in, author).id
         )
-        pattern = f"^/channels/{channel if expect_reply else '[0-9]+'}/messages$"
-        limit = (wait or 5.0) if expect_reply else (0.3 if wait is None else wait)
         try:
             rec = await self.wait_for_request(
-                "POST", pattern, timeout=limit, since=start, successful=expect_reply
+                "POST",
+                f"^/channels/{channel}/messages$",
+                timeout=wait,
+                since=start,
+                successful=True,
             )
         except FakeDiscordTimeout:
-            if not expect_reply:
-                return None
             why = " (not delivered: intents lack it)" if message in self.undelivered else ""
             raise FakeDiscordTimeout(
                 f"the bot did not reply to {content[:60]!r} in channel {channel} within "
-                f"{limit:g} s{why}; {self.describe_recent(since)}"
+                f"{wait:g} s{why}; {self.describe_recent(since)}"
             ) from None
-        if not expect_reply:
-            raise AssertionError(
-                f"expected no reply to {content[:60]!r}, the bot sent {rec!r}"
-                f" with {rec.json!r:.200}"
-            )
         reply = rec.response if isinstance(rec.response, dict) else {}
         return self.store.get(reply.get("id")) or reply or None
 

@@ -77,7 +77,9 @@ class UserActions:
         timeout: float = 5.0,
     ) -> InteractionResult:
         """Run /name [subcommand] with options ({name: value} or raw option dicts)."""
-        data = command_data(self, name, options, subcommand=subcommand, guild_command=guild_command)
+        data = command_data(
+            self, name, options, subcommand=subcommand, guild_command=guild_command, user=user
+        )
         what = f"/{name}" + (f" {subcommand}" if subcommand else "")
         return await self._interact(
             2, data, what, user=user, channel_id=channel_id, timeout=timeout
@@ -97,7 +99,7 @@ class UserActions:
         """The choices the bot offers while `focused` is being typed (callback type 8)."""
         values = dict(options or {})
         values.setdefault(focused, "")
-        data = command_data(self, name, values, subcommand=subcommand, focused=focused)
+        data = command_data(self, name, values, subcommand=subcommand, focused=focused, user=user)
         result = await self._interact(
             4,
             data,
@@ -196,7 +198,7 @@ class UserActions:
     ) -> InteractionResult:
         """Apps → name on a message (application command type 3)."""
         msg = self._resolve_message(target_message)
-        data = command_data(self, name, None, command_type=3)
+        data = command_data(self, name, None, command_type=3, user=user)
         data |= {"target_id": msg["id"], "resolved": {"messages": {msg["id"]: msg}}}
         return await self._interact(
             2,
@@ -217,7 +219,7 @@ class UserActions:
         timeout: float = 5.0,
     ) -> InteractionResult:
         """Apps → name on a member (application command type 2)."""
-        data = command_data(self, name, None, command_type=2)
+        data = command_data(self, name, None, command_type=2, user=user)
         data |= {
             "target_id": str(target.id),
             "resolved": {

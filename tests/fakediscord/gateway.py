@@ -126,7 +126,7 @@ class Gateway:
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": fake.gateway_url,
-            "guilds": [{"id": str(fake.guild.id), "unavailable": True}],
+            "guilds": [{"id": str(g), "unavailable": True} for g in fake.guilds],
             "application": {"id": str(fake.application_id), "flags": (1 << 15) | (1 << 19)},
             "private_channels": [],
             "relationships": [],
@@ -138,7 +138,8 @@ class Gateway:
         if "shard" in data:
             ready["shard"] = data["shard"]
         await self.dispatch("READY", ready, session=session)
-        await self.dispatch("GUILD_CREATE", fake.guild.payload(fake.bot), session=session)
+        for guild in fake.guilds.values():
+            await self.dispatch("GUILD_CREATE", guild.payload(fake.bot), session=session)
         session.awaiting_ready_beat = True
         await self._send(ws, {"op": HEARTBEAT, "d": None})  # answered once READY is parsed
 

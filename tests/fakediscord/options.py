@@ -20,10 +20,10 @@ USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 6, 7, 8, 9, 10, 11
 
 
 def find_definition(
-    fake: FakeDiscord, name: str, command_type: int = 1
+    fake: FakeDiscord, name: str, command_type: int = 1, guild_id: int | None = None
 ) -> tuple[int | None, dict[str, Any] | None]:
-    """(scope, command) the bot registered under this name: guild commands first."""
-    for scope in (fake.guild.id, None):
+    """(scope, command) the bot registered under this name: that guild's commands first."""
+    for scope in (guild_id or fake.guild.id, None):
         for cmd in fake.commands.get(scope, []):
             if cmd["name"] == name and (cmd.get("type") or 1) == command_type:
                 return scope, cmd
@@ -39,12 +39,14 @@ def command_data(
     guild_command: bool | None = None,
     focused: str | None = None,
     command_type: int = 1,
+    user: FakeUser | None = None,
 ) -> dict[str, Any]:
     """`data` of an application-command interaction (option types from the registration)."""
     # Without a registration (PUT …/commands) option types are inferred from the Python
     # values. data.guild_id is set for guild commands and, when nothing was registered,
     # too: discord.py's tree falls back to global commands.
-    scope, definition = find_definition(fake, name, command_type)
+    guild = fake.guild_of_user(user)  # the guild the user runs it in
+    scope, definition = find_definition(fake, name, command_type, guild.id)
     data: dict[str, Any] = {
         "id": definition["id"] if definition else str(snowflake()),
         "name": name,
@@ -53,7 +55,7 @@ def command_data(
     if guild_command is None:
         guild_command = scope is not None or definition is None
     if guild_command:
-        data["guild_id"] = str(fake.guild.id)
+        data["guild_id"] = str(guild.id)
     if command_type != 1:
         return data
     path = subcommand.split() if subcommand else []
