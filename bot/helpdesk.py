@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -32,6 +33,9 @@ QUEUED = (
 )
 NOT_SAVED = "Sorry, your vote could not be saved right now. Please try again in a minute."
 ANSWERS_CACHED = 10_000  # recent answers kept in memory, so a vote needs no database read
+# The same questions come again and again ("error 2026"): their results and replies are kept.
+MATCHES_CACHED = 1024
+REPLIES_CACHED = 256  # one per entry, header and state of its vote counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +61,32 @@ class Reply:
     entry: Entry | None
 
 
-def compose_reply(result: Result, votes: dict[int | None, int]) -> Reply:
+def compose_reply(result: Result, votes: dict[int | None, int], *, private: bool) -> Reply:
     """The reply to a lookup result, given the vote counts of its best entry."""
     best = result.best
     if best is None:
         return Reply(not_found_embed(result.query, result.truncated), None, None)
     # A sure answer stands alone; otherwise the others are one click away.
-    others = [] if result.confident else [m.entry for m in result.matches[1:]]
+    others = () if result.confident else tuple(m.entry for m in result.matches[1:])
     header = header_for(result.confident, result.ambiguous, len(others), result.truncated)
-    return Reply(
-        answer_embed(best.entry, votes, header), answer_view(best.entry, others), best.entry
-    )
+    return answer_reply(best.entry, frozenset(votes.items()), header, others, private)
+
+
+@functools.lru_cache(maxsize=REPLIES_CACHED)
+def answer_reply(
+    entry: Entry,
+    votes: frozenset[tuple[int | None, int]],
+    header: str = "",
+    others: tuple[Entry, ...] = (),
+    private: bool = False,
+) -> Reply:
+    """An entry's reply, built once and sent as often as it is asked for.
+
+    Every component is a DynamicItem, dispatched by its custom_id alone, so one view can go
+    out under any number of messages. Private replies get views of their own: discord.py
+    gives a private reply's view a 15-minute timeout.
+    """
+    return Reply(answer_embed(entry, dict(votes), header), answer_view(entry, list(others)), entry)
 
 
 class Helpdesk:
@@ -75,6 +94,7 @@ class Helpdesk:
 
     def __init__(self, matcher: Matcher, store: Store, refresh_interval: float = REFRESH_INTERVAL):
         self.matcher = matcher
+        self._match = functools.lru_cache(maxsize=MATCHES_CACHED)(matcher.match)
         self.store = store
         self.refresher = Refresher(refresh_interval)
         self.metrics = Metrics()
@@ -93,6 +113,8 @@ class Helpdesk:
         matcher = await asyncio.to_thread(load_matcher, path)
         old = len(self.matcher.entries)
         self.matcher = matcher
+        self._match = functools.lru_cache(maxsize=MATCHES_CACHED)(matcher.match)
+        answer_reply.cache_clear()
         self._votes.clear()
         log.info("catalog reloaded: %d entries (was %d)", len(matcher.entries), old)
         return f"Catalog reloaded: {len(matcher.entries)} entries (was {old})."
@@ -100,7 +122,7 @@ class Helpdesk:
     def match(self, query: str, source: str) -> Result:
         """Match a question (the text itself is logged only at DEBUG)."""
         started = time.perf_counter()
-        result = self.matcher.match(query)
+        result = self._match(query)
         self.metrics.match_seconds.observe(time.perf_counter() - started)
         outcome = "none" if result.best is None else "sure" if result.confident else "unsure"
         self.metrics.lookups.labels(outcome).inc()
@@ -160,14 +182,15 @@ class Helpdesk:
             answer = await self.store.answer(message_id)
         return answer
 
-    async def reply_for(self, result: Result) -> Reply:
+    async def reply_for(self, result: Result, *, private: bool) -> Reply:
         """The embed and components for a lookup result, of whatever confidence."""
         best = result.best
-        return compose_reply(result, await self.step_votes(best.entry.id) if best else {})
+        votes = await self.step_votes(best.entry.id) if best else {}
+        return compose_reply(result, votes, private=private)
 
-    async def reply_for_entry(self, entry: Entry) -> Reply:
+    async def reply_for_entry(self, entry: Entry, *, private: bool) -> Reply:
         votes = await self.step_votes(entry.id)
-        return Reply(answer_embed(entry, votes), answer_view(entry), entry)
+        return answer_reply(entry, frozenset(votes.items()), private=private)
 
     async def respond(
         self,
@@ -276,7 +299,7 @@ class Helpdesk:
         private = bool(interaction.message and interaction.message.flags.ephemeral)
         await self.respond(
             interaction,
-            await self.reply_for_entry(entry),
+            await self.reply_for_entry(entry, private=private),
             ephemeral=private,
             source="pick",
             result=self.match(entry.id, "pick"),

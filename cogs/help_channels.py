@@ -59,7 +59,7 @@ class HelpChannels(commands.Cog):
         if not self._take(message.channel.id, best.entry.id, message.author.id):
             log.info("help channel: not repeating %s in %s", best.entry.id, message.channel.id)
             return
-        reply = await helpdesk.reply_for(result)
+        reply = await helpdesk.reply_for(result, private=False)
         sent = await retrying(
             "help-channel answer",
             lambda: message.reply(

@@ -37,7 +37,7 @@ class Lookup(commands.Cog):
     ) -> None:
         helpdesk = self.bot.helpdesk
         result = helpdesk.match(query, "slash")
-        reply = await helpdesk.reply_for(result)
+        reply = await helpdesk.reply_for(result, private=private)
         # Nothing found is only useful to the asker: keep the channel clean.
         await helpdesk.respond(
             interaction,
@@ -64,7 +64,7 @@ class Lookup(commands.Cog):
         result = helpdesk.match(text, "context")
         await helpdesk.respond(
             interaction,
-            await helpdesk.reply_for(result),
+            await helpdesk.reply_for(result, private=True),
             ephemeral=True,
             source="context",
             result=result,

@@ -156,3 +156,16 @@ async def test_unmatched_lists_questions_nothing_matched(fake, bot, tmp_path):
     mod = fake.make_user("mod2", roles=["Moderator"])
     report = await fake.slash_command("unmatched", user=mod)
     assert "my cat sat on the keyboard" in str(report.embeds[0])
+
+
+async def test_the_same_question_after_a_vote_shows_the_new_count(fake, bot):
+    """Replies to a repeated question are reused, but never with stale vote counts."""
+
+    def steps(result) -> str:
+        return next(f for f in result.embeds[0]["fields"] if f["name"] == "Steps")["value"]
+
+    first = await fake.slash_command("spotify-error", {"query": "auth:73"})
+    assert "worked for" not in steps(first)
+    await fake.click("seb:v:2:auth:73", first.message, user=fake.make_user("voter"))
+    again = await fake.slash_command("spotify-error", {"query": "auth:73"})
+    assert "worked for 1 person" in steps(again).split("**3.**")[0].split("**2.**")[1]

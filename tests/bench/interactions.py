@@ -115,32 +115,34 @@ async def main_async(n: int, concurrency: int, rounds: int) -> None:
     shares: dict[str, list[float]] = {"lookups": [], "votes": []}
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
-        for r in range(rounds):  # alternate, so drift on the machine hits both alike
-            # A fresh fake for every run: its own bookkeeping grows with each interaction.
-            async with FakeDiscord(validate=False) as fake:
-                print(
-                    f"round {r + 1}: ceiling, discord.py sending the bot's answer, computed"
-                    f" once ({n} interactions, {concurrency} in flight)"
-                )
-                ceiling = await run_bot(
-                    fake,
-                    [],
-                    {"PYTHONPATH": ".", "LOG_DIR": tmp},
-                    "tests.bench.stub_bot:main",
-                    n,
-                    concurrency,
-                    None,
-                )
-            async with FakeDiscord(validate=False) as fake:
-                db = Path(tmp) / f"bench{r}.sqlite3"
-                env = {
-                    "DISCORD_TOKEN": TOKEN,
-                    "DATABASE_URL": f"sqlite:///{db}",
-                    "LOG_DIR": tmp,
-                    "LOG_LEVEL": "INFO",
-                }
-                print(f"round {r + 1}: spotify-error-bot, real lookups, real votes in SQLite")
-                ours = await run_bot(fake, ["run"], env, None, n, concurrency, db)
+
+        async def ceiling_run(fake: FakeDiscord, r: int) -> dict:
+            print(
+                f"round {r + 1}: ceiling, discord.py sending the bot's answer, computed"
+                f" once ({n} interactions, {concurrency} in flight)"
+            )
+            env = {"PYTHONPATH": ".", "LOG_DIR": tmp}
+            return await run_bot(fake, [], env, "tests.bench.stub_bot:main", n, concurrency, None)
+
+        async def our_run(fake: FakeDiscord, r: int) -> dict:
+            db = Path(tmp) / f"bench{r}.sqlite3"
+            env = {
+                "DISCORD_TOKEN": TOKEN,
+                "DATABASE_URL": f"sqlite:///{db}",
+                "LOG_DIR": tmp,
+                "LOG_LEVEL": "INFO",
+            }
+            print(f"round {r + 1}: spotify-error-bot, real lookups, real votes in SQLite")
+            return await run_bot(fake, ["run"], env, None, n, concurrency, db)
+
+        for r in range(rounds):
+            # Alternate who goes first, so drift on the machine hits both alike; a fresh
+            # fake for every run, as its own bookkeeping grows with each interaction.
+            runs = {}
+            for who in ("ceiling", "ours") if r % 2 == 0 else ("ours", "ceiling"):
+                async with FakeDiscord(validate=False) as fake:
+                    runs[who] = await (ceiling_run if who == "ceiling" else our_run)(fake, r)
+            ceiling, ours = runs["ceiling"], runs["ours"]
             ok = ok and ours["vote_rows_ok"]
             for key in shares:
                 shares[key].append(ours[key]["per_s"] / ceiling[key]["per_s"])

@@ -36,7 +36,7 @@ class Vote(discord.ui.DynamicItem[discord.ui.Button], template=r"seb:v:(?P<step>
 def main(argv: list[str]) -> int:
     bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
     bot.add_dynamic_items(Vote)
-    reply = compose_reply(load_matcher().match(QUERY), {})
+    reply = compose_reply(load_matcher().match(QUERY), {}, private=False)
 
     @bot.tree.command(name="spotify-error", description="constant")
     async def spotify_error(interaction: discord.Interaction, query: str) -> None:
