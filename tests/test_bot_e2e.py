@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.fakediscord import start_bot, validate_command_definitions
+from tests.fakediscord.payloads import find_component
 from tests.support import bot_env, votes, wait_for_rows
 
 
@@ -34,13 +35,7 @@ async def test_autocomplete_offers_ranked_choices(fake, bot):
 async def test_not_sure_offers_did_you_mean_and_picking_posts_that_answer(fake, bot):
     result = await fake.slash_command("spotify-error", {"query": "offline but Firefox works"})
     assert "seb:pick" in result.custom_ids
-    options = [
-        o["value"]
-        for row in result.message["components"]
-        for c in row["components"]
-        if c["custom_id"] == "seb:pick"
-        for o in c["options"]
-    ]
+    options = [o["value"] for o in find_component(result.message, "seb:pick")["options"]]
     picked = await fake.select("seb:pick", [options[0]], result.message)
     assert picked.embeds[0]["title"].startswith(options[0])
 

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from tests.fakediscord import FakeDiscord, InteractionResult, start_bot
-from tests.fakediscord.payloads import custom_ids
+from tests.fakediscord.payloads import custom_ids, find_component
 from tests.support import TOKEN, bot_env, votes
 
 PINGS = "@everyone @here <@123456789012345678> <@&123456789012345678> <#123456789012345678>"
@@ -128,13 +128,7 @@ async def test_nothing_the_bot_sends_can_ping(fake, bot):
     # Votes and "Did you mean" picks send messages too.
     assert "Saved" in (await fake.click("seb:v:1:auth:73", found.message)).content
     unsure = await fake.slash_command("spotify-error", {"query": "offline but Firefox works"})
-    picks = [
-        o["value"]
-        for row in unsure.message["components"]
-        for c in row["components"]
-        if c["custom_id"] == "seb:pick"
-        for o in c["options"]
-    ]
+    picks = [o["value"] for o in find_component(unsure.message, "seb:pick")["options"]]
     assert (await fake.select("seb:pick", [picks[0]], unsure)).embeds
 
     for echo in (missing, menu_missing):
