@@ -29,8 +29,25 @@ GENERIC_WORDS = (
 # fmt: on
 _GENERIC = frozenset(fold(w) for w in GENERIC_WORDS)
 # Words that may stand between those and the number; "cod" only here, as "COD 4" is a game.
+# "status" as in "http status: 429": a client library's words for an HTTP status.
 _FILLERS = _GENERIC | frozenset(
-    map(fold, ("no", "nr", "number", "num", "n", "de", "di", "numero", "nummer", "номер", "cod"))
+    map(
+        fold,
+        (
+            "no",
+            "nr",
+            "number",
+            "num",
+            "n",
+            "de",
+            "di",
+            "numero",
+            "nummer",
+            "номер",
+            "cod",
+            "status",
+        ),
+    )
 )
 # Namespaces that are the same thing spelled differently.
 NS_ALIASES = {"webapi": "http", "desktoploginaccount": "desktoploginaccounts"}

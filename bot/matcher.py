@@ -192,7 +192,7 @@ class Matcher:
         best: dict[int, tuple[float, bool, str]] = {}
         for msg in self.messages.candidates(folded, MESSAGE_CANDIDATES):
             if len(msg.text) <= len(qskel):
-                score, frag, covered = fuzz.partial_ratio(msg.text, qskel), len(msg.text), 1.0
+                score, frag, covered = _whole_words_ratio(msg.text, qskel), len(msg.text), 1.0
             else:
                 score, frag = fuzz.partial_ratio(qskel, msg.text), len(qskel)
                 covered = frag / len(msg.text)
@@ -231,3 +231,15 @@ class Matcher:
         for m in self.match(text, limit=limit).matches:
             out.setdefault(m.entry.id, m.entry)
         return list(out.values())[:limit]
+
+
+def _whole_words_ratio(message: str, text: str) -> float:
+    """How well the message matches the words of the text where it fits best (0-100).
+
+    The best window is widened to whole words, so a short message is not found inside
+    longer different words ("No connection" in "No internet connection").
+    """
+    found = fuzz.partial_ratio_alignment(message, text)
+    start = text.rfind(" ", 0, found.dest_start) + 1
+    end = text.find(" ", max(found.dest_end - 1, start))
+    return fuzz.ratio(message, text[start : len(text) if end < 0 else end])

@@ -20,7 +20,12 @@ _INVISIBLE = re.compile(
 )
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-_TOKEN = re.compile(r"[a-z0-9|]+")
+# Letters and digits of any script ("|" is an OCR'd "l"); Chinese and Japanese are written
+# without spaces, so their runs are cut into overlapping character pairs, as search engines do.
+_TOKEN = re.compile(r"(?:[^\W_]|\|)+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+# Letters that keep a stroke, not an accent, and so survive NFKD: folded by hand.
+_STROKES = str.maketrans("łøđħıŀ", "lodhil")
 # The same tokens for ASCII text, cut by a byte table: a quarter of findall's time.
 _TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789|"
 _TOKEN_BYTES = bytes(b if chr(b) in _TOKEN_CHARS else 32 for b in range(256))
@@ -56,17 +61,29 @@ def clean(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
 
 
 def fold(text: str) -> str:
-    """Case- and homoglyph-folded form of cleaned text, for comparisons."""
+    """Case-, accent- and homoglyph-folded form of cleaned text, for comparisons."""
     if text.isascii():  # the common case, and ten times faster than the translate
         return text.lower()
-    return text.translate(_HOMOGLYPHS).casefold()
+    text = unicodedata.normalize("NFKD", text.translate(_HOMOGLYPHS).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_STROKES)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def tokens(folded: str) -> list[str]:
-    """Alphanumeric runs of folded text."""
+    """Alphanumeric runs of folded text; character pairs of Chinese and Japanese."""
     if folded.isascii():
         return folded.encode().translate(_TOKEN_BYTES).decode().split()
-    return _TOKEN.findall(folded)
+    found = _TOKEN.findall(folded)
+    if not _CJK.search(folded):
+        return found
+    out: list[str] = []
+    for token in found:
+        for part in re.split(f"({_CJK.pattern})", token):
+            if _CJK.fullmatch(part):
+                out += [part[i : i + 2] for i in range(max(len(part) - 1, 1))]
+            elif part:
+                out.append(part)
+    return out
 
 
 def skeleton(word: str) -> str:

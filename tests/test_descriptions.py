@@ -1,0 +1,88 @@
+"""What people write instead of the dialog's text: their own words, in ten languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matcher import Matcher
+from bot.text import fold, tokens
+
+# Our own cases, one kind each: the problem described, never the code or the dialog's text.
+COUNTRY = [
+    "spotify thinks I am in the wrong country since I moved to spain",
+    "logging in from abroad on my free plan stopped working",
+]
+ACCOUNT = ["spotify banned my account out of nowhere", "my account got suspended yesterday"]
+DEVICES = ["my speaker doesn't show up in the device list anymore"]
+REGION_TRACKS = ["half of my playlist is greyed out since I moved"]
+# Casual chat in nine languages (no codes); each names its entry's problem in its own words.
+LANGUAGES = [
+    ("ребят, спотифай пишет что страна в профиле не совпадает, что делать?", "accounts:408"),
+    ("мне аккаунт заблокировали, что делать", "accounts:403"),
+    ("登录的时候说我的国家和个人资料不一样", "accounts:408"),
+    ("有些歌变灰了放不了", "NOT_AVAILABLE_IN_CURRENT_REGION"),
+    ("hola, me sale que el país de mi perfil no coincide y no me deja entrar", "accounts:408"),
+    ("mi altavoz no aparece en dispositivos", "connect:device-picker"),
+    ("minha conta do spotify foi desativada do nada", "accounts:403"),
+    ("mein spotify konto ist plötzlich gesperrt", "accounts:403"),
+    ("salut, spotify me dit que le pays ne correspond pas", "accounts:408"),
+    ("zablokowali mi konto na spotify", "accounts:403"),
+    ("spotify hesabım kapatıldı neden", "accounts:403"),
+    ("パスワードが間違っていますって出るけど合ってる", "accounts:3"),
+]
+# One problem per language that is not Spotify's.
+NOT_SPOTIFY = ["мой принтер не печатает", "我的电脑蓝屏了怎么办", "mi coche no arranca"]
+
+
+@pytest.mark.parametrize("query", COUNTRY)
+def test_a_country_mismatch_in_users_words(matcher: Matcher, query):
+    assert matcher.match(query).best.entry.id == "accounts:408"
+
+
+@pytest.mark.parametrize("query", ACCOUNT)
+def test_a_suspended_or_banned_account_described(matcher: Matcher, query):
+    assert matcher.match(query).best.entry.id == "accounts:403"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [(q, "connect:device-picker") for q in DEVICES]
+    + [(q, "NOT_AVAILABLE_IN_CURRENT_REGION") for q in REGION_TRACKS],
+)
+def test_devices_and_region_locked_tracks_described(matcher: Matcher, query, expected):
+    assert matcher.match(query).best.entry.id == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), LANGUAGES)
+def test_a_description_in_another_language_finds_its_entry_as_a_suggestion(
+    matcher: Matcher, query, expected
+):
+    """Describing words make a "Did you mean" list, never an unasked answer."""
+    result = matcher.match(query)
+    assert result.best is not None and result.best.entry.id == expected, result.to_json()
+    assert not result.confident
+
+
+@pytest.mark.parametrize("query", NOT_SPOTIFY)
+def test_another_languages_other_problems_find_nothing(matcher: Matcher, query):
+    assert not matcher.match(query).matches
+
+
+def test_chinese_and_japanese_are_cut_into_pairs_and_accents_fold():
+    assert tokens(fold("国家不匹配")) == ["国家", "家不", "不匹", "匹配"]
+    assert tokens(fold("Żółć ĞÜŞ")) == ["zolc", "gus"]
+
+
+def test_a_client_librarys_http_status_is_read_as_the_status(matcher: Matcher):
+    """ "http status: 429, code:-1" is the rate limit, not error 1 or the installer's -1."""
+    result = matcher.match("SpotifyException: http status: 429, code:-1 - /v1/tracks/x")
+    assert result.best.entry.id == "webapi:429" and result.confident
+
+
+def test_a_short_message_is_not_found_inside_longer_different_words(matcher: Matcher):
+    """ "No connection" (reconnecting) is not "No internet connection"."""
+    result = matcher.match('spotify also says "No internet connection" though windows is online')
+    assert result.best.entry.id == "accounts:4"
+    assert matcher.match("it just says No connection").best.entry.id == (
+        "authorization-status:no-connection"
+    )
