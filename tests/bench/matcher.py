@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from bot.catalog import load_catalog
 from bot.loading import load_matcher
 from bot.matcher import Matcher
+from tests.test_descriptions import LANGUAGES, NOT_SPOTIFY
 from tests.test_matcher import CAPTIONS, CODES, MESSAGES, NEGATIVES, OCR, PARAPHRASES
 
 
@@ -152,6 +153,8 @@ def main() -> None:
 
     real = Matcher(load_catalog())
     run("real catalog", real, queries_for(real, args.queries))
+    described = [q for q, _ in LANGUAGES] + NOT_SPOTIFY
+    run("\ndescriptions in nine other languages", real, described * (args.queries // 15))
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_catalog(Path(tmp), args.entries)
         report_loads(tmp, args.entries, args.loads)
