@@ -35,6 +35,7 @@ class Settings:
     channel_rate: int = 6  # unasked answers per channel per minute
     health_port: int | None = None
     health_host: str = "127.0.0.1"
+    ocr_log_channel_id: int | None = None  # each screenshot reading is posted here too
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -114,6 +115,7 @@ def load_settings(
     dev_guild = get("DEV_GUILD_ID", "").strip()
     catalog = get("CATALOG_PATH", "").strip()
     health = get("HEALTH_PORT", "").strip()
+    ocr_log = get("OCR_LOG_CHANNEL_ID", "").strip()
     return Settings(
         token=token,
         database_path=_database_path(get("DATABASE_URL", "sqlite:///data/helpdesk.sqlite3")),
@@ -129,4 +131,5 @@ def load_settings(
         channel_rate=int(_number("CHANNEL_RATE", get("CHANNEL_RATE", "6"))),
         health_port=int(_number("HEALTH_PORT", health)) if health else None,
         health_host=get("HEALTH_HOST", "127.0.0.1").strip() or "127.0.0.1",
+        ocr_log_channel_id=next(iter(_ids("OCR_LOG_CHANNEL_ID", ocr_log))) if ocr_log else None,
     )
