@@ -11,6 +11,7 @@ from rapidfuzz import fuzz
 from bot.catalog import Catalog, Entry
 from bot.codes import CodeIndex
 from bot.messages import MIN_FRAGMENT, MessageIndex
+from bot.owners import Owners
 from bot.text import STOPWORDS, clean, fold, skeleton_text
 from bot.textindex import TextIndex
 
@@ -37,17 +38,6 @@ MESSAGE_BASE, MESSAGE_SHARE = 60, 0.35
 WORDS_MAX = 75  # words alone: below any code or message the text holds
 WORD_RANKED = 25  # entries ranked by words at least, whatever the limit: room for ties
 WHY_WORDS = 6  # words named in a words match's reason
-# Other products: beside their names, only Spotify's own codes answer (see Matcher.match).
-FOREIGN = re.compile(
-    r"\b(?:steam|xbox|playstation|psn|netflix|windows update|traceback|python|java|minecraft"
-    r"|roblox|fortnite|valorant|call of duty|warzone|epic games|battle\.?net|ubisoft|nvidia"
-    r"|geforce|adobe|zoom|whatsapp|instagram|tiktok|twitch|discord|youtube|apple music|itunes"
-    r"|tidal|deezer|soundcloud|amazon music|hulu|disney|prime video|hbo|nintendo|overwatch"
-    r"|league of legends|genshin|outlook|excel|npm|docker|mysql|git|website"
-    # devices and machines that show numbered errors of their own
-    r"|printer|scanner|camera|car|washing machine|washer|dryer|dishwasher|fridge|refrigerator"
-    r"|oven|microwave|boiler|thermostat|treadmill)\b"
-)
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
 
 
@@ -102,6 +92,7 @@ class Matcher:
         self.codes = CodeIndex(self.entries)
         self.messages = MessageIndex(self.entries)
         self.text = TextIndex(self.entries)
+        self.owners = Owners(self.entries)
 
     def match(self, text: str, limit: int = 5) -> Result:
         """Rank the entries for a paste; `confident` only when the bot would answer unasked."""
@@ -118,8 +109,8 @@ class Matcher:
             if idx not in found or found[idx][0] < score:
                 found[idx] = (score, reason)
 
-        # Another product named, and not Spotify: its messages and numbers are not Spotify's.
-        foreign = FOREIGN.search(folded) is not None and "spotify" not in folded
+        # Another product named as the error's owner: its messages and numbers are not Spotify's.
+        foreign = self.owners.names_other(folded)
         code_pick, code_set, unknown = self._codes(folded, foreign, offer)
         bucket, bucket_sure = self._messages(folded, offer)
         text_scores = self.text.search(folded)

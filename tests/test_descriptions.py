@@ -30,6 +30,19 @@ LANGUAGES = [
     ("spotify hesabım kapatıldı neden", "accounts:403"),
     ("パスワードが間違っていますって出るけど合ってる", "accounts:3"),
 ]
+# Inflected and compound word forms meet the catalog's ("profilimdekiyle" is "in my profile").
+WORD_FORMS = [
+    ("spotify diyor ki ülkem profilimdekiyle uyuşmuyor", "accounts:408"),
+    ("got an account suspension notice today", "accounts:403"),
+]
+# Another product named beside the code, not as its owner: Spotify's code still answers.
+NOT_THE_OWNER = [
+    ("error 17 since I installed discord", "accesspoint:17"),
+    ("got error 17 on my work laptop", "accesspoint:17"),
+    ("this weird error 4 again on my iphone", "accounts:4"),
+]
+# The error's owner named, in English and German: its number is not Spotify's code.
+OTHER_OWNERS = ["Steam Fehlercode 18", "my ps4 shows error 4", "HTTP 404 on my website"]
 # One problem per language that is not Spotify's.
 NOT_SPOTIFY = ["мой принтер не печатает", "我的电脑蓝屏了怎么办", "mi coche no arranca"]
 
@@ -66,6 +79,23 @@ def test_a_description_in_another_language_finds_its_entry_as_a_suggestion(
 @pytest.mark.parametrize("query", NOT_SPOTIFY)
 def test_another_languages_other_problems_find_nothing(matcher: Matcher, query):
     assert not matcher.match(query).matches
+
+
+@pytest.mark.parametrize(("query", "expected"), WORD_FORMS)
+def test_inflected_words_meet_the_catalogs(matcher: Matcher, query, expected):
+    assert matcher.match(query).best.entry.id == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), NOT_THE_OWNER)
+def test_a_product_named_beside_the_code_does_not_silence_it(matcher: Matcher, query, expected):
+    """In a Discord help server, "since I installed discord" is not Discord's error 17."""
+    result = matcher.match(query)
+    assert result.confident and result.best.entry.id == expected, result.to_json()
+
+
+@pytest.mark.parametrize("query", OTHER_OWNERS)
+def test_a_code_that_another_product_owns_is_only_listed(matcher: Matcher, query):
+    assert not matcher.match(query).confident
 
 
 def test_chinese_and_japanese_are_cut_into_pairs_and_accents_fold():
