@@ -26,6 +26,11 @@ CONFIDENT_COVERAGE = 0.8
 CONFIDENT_FRAGMENT = (24, 4)  # characters, words
 # Below this a "match" can be a shared opening ("Spotify can't play this …"), not the message.
 CONFIDENT_SIMILARITY = 93
+# A long story is also read a sentence at a time, so one telling sentence ("I was banned")
+# is not drowned by the rest; a sentence's share counts this much (0.6-0.8 measured alike).
+SENTENCE_SHARE = 0.7
+_SENTENCES = re.compile(r"[.!?;\n]+|, but ")
+SENTENCE_WORDS = 3  # shorter pieces are not sentences ("Hi.", "Thanks!")
 TEXT_MIN = 0.3  # share of the query's weight a words-only match must explain to be listed
 MESSAGE_CANDIDATES = 12
 # Scores (0-100) by the kind of evidence, so that a stronger kind outranks a weaker one.
@@ -113,7 +118,7 @@ class Matcher:
         foreign = self.owners.names_other(folded)
         code_pick, code_set, unknown = self._codes(folded, foreign, offer)
         bucket, bucket_sure = self._messages(folded, offer)
-        text_scores = self.text.search(folded)
+        text_scores = self._words(folded)
         listed = [i for i, share in text_scores.items() if share >= TEXT_MIN or i in found]
         ranked_by_words = sorted(listed, key=text_scores.__getitem__, reverse=True)
         for idx in ranked_by_words[: max(limit, WORD_RANKED)]:
@@ -134,6 +139,17 @@ class Matcher:
         keep = max(limit, len(bucket) if ambiguous else 0)
         matches = tuple(Match(self.entries[i], s, r) for i, (s, r) in ranked[:keep])
         return Result(query, matches, confident and bool(matches), ambiguous, truncated)
+
+    def _words(self, folded: str) -> dict[int, float]:
+        """Each entry's share of the question's words: of the whole text, or of a sentence."""
+        scores = self.text.search(folded)
+        sentences = [s for s in _SENTENCES.split(folded) if len(s.split()) >= SENTENCE_WORDS]
+        if len(sentences) < 2:
+            return scores
+        for sentence in sentences:
+            for idx, share in self.text.search(sentence).items():
+                scores[idx] = max(scores.get(idx, 0.0), share * SENTENCE_SHARE)
+        return scores
 
     def _codes(self, folded: str, foreign: bool, offer) -> tuple[int | None, set[int], bool]:
         """Offer entries named by codes; return the one code answer, all named, any unknown."""

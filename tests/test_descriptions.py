@@ -43,6 +43,12 @@ NOT_THE_OWNER = [
 ]
 # The error's owner named, in English and German: its number is not Spotify's code.
 OTHER_OWNERS = ["Steam Fehlercode 18", "my ps4 shows error 4", "HTTP 404 on my website"]
+# A long story with one telling sentence.
+STORY = (
+    "So I opened the app this morning like every day, made coffee and wanted my usual playlist"
+    " on the train to work. Turns out I was banned. No idea why, I pay every month and never"
+    " shared it with anyone, and the support chat keeps me waiting for hours."
+)
 # One problem per language that is not Spotify's.
 NOT_SPOTIFY = ["мой принтер не печатает", "我的电脑蓝屏了怎么办", "mi coche no arranca"]
 
@@ -96,6 +102,10 @@ def test_a_product_named_beside_the_code_does_not_silence_it(matcher: Matcher, q
 @pytest.mark.parametrize("query", OTHER_OWNERS)
 def test_a_code_that_another_product_owns_is_only_listed(matcher: Matcher, query):
     assert not matcher.match(query).confident
+
+
+def test_one_telling_sentence_is_not_drowned_by_the_story_around_it(matcher: Matcher):
+    assert matcher.match(STORY).best.entry.id == "accounts:403"
 
 
 def test_chinese_and_japanese_are_cut_into_pairs_and_accents_fold():
