@@ -1,0 +1,65 @@
+"""What the votes teach: the most reported fix, and phrases learned per server."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.learning import (
+    Learned,
+    LearnedIndex,
+    most_reported_fix,
+    phrase_key,
+    wilson_lower_bound,
+)
+
+
+def test_the_wilson_bound_grows_with_evidence_at_the_same_share():
+    assert wilson_lower_bound(4, 5) < wilson_lower_bound(40, 50) < 0.8
+    assert wilson_lower_bound(0, 0) == 0.0
+    assert wilson_lower_bound(12, 15) == pytest.approx(0.548, abs=0.005)
+
+
+def test_a_step_that_worked_for_most_voters_is_highlighted():
+    best = most_reported_fix({1: 1, 3: 12, None: 2}, steps=4)
+    assert best is not None and (best.step, best.worked, best.votes) == (3, 12, 15)
+    assert best.line() == "✅ Most reported fix: step 3 — worked for 12 of 15"
+
+
+@pytest.mark.parametrize(
+    "votes",
+    [
+        {2: 3},  # three clicks are an anecdote
+        {1: 3, 2: 3, None: 2},  # no step stands out
+        {1: 2, None: 9},  # the answer mostly fails
+        {7: 9},  # a step the entry no longer has (the catalog changed)
+    ],
+)
+def test_no_highlight_without_enough_evidence(votes):
+    assert most_reported_fix(votes, steps=4) is None
+
+
+def _index(*items: tuple[str, str, bool]) -> LearnedIndex:
+    return LearnedIndex(Learned(1, phrase, entry, mod) for phrase, entry, mod in items)
+
+
+def test_a_moderators_phrase_in_full_is_sure_and_a_near_one_only_ranks():
+    index = _index(("spotify wants me to change where I live", "accounts:408", True))
+    [full] = index.lookup(phrase_key("hey, spotify wants me to change where I live?? help").split())
+    assert full.entry_id == "accounts:408" and full.sure
+    [other] = index.lookup(phrase_key("it wants me to change where I am living").split())
+    assert not other.sure and not other.full
+
+
+def test_phrases_learned_from_picks_and_one_word_phrases_never_answer_unasked():
+    index = _index(
+        ("the green dot is gone", "connect:device-picker", False), ("login", "auth:1", True)
+    )
+    hits = index.lookup(phrase_key("the green dot is gone since yesterday").split())
+    assert [h.entry_id for h in hits] == ["connect:device-picker"] and not hits[0].sure
+    assert all(not h.sure for h in index.lookup(phrase_key("cant login").split()))
+
+
+def test_unrelated_questions_find_no_learned_phrase():
+    index = _index(("spotify wants me to change where I live", "accounts:408", True))
+    assert index.lookup(phrase_key("how do I make a playlist").split()) == []
+    assert LearnedIndex([]).lookup(["anything"]) == []
