@@ -10,9 +10,10 @@ from rapidfuzz import fuzz
 
 from bot.catalog import Catalog, Entry
 from bot.codes import CodeIndex
+from bot.learning import LearnedIndex
 from bot.messages import MIN_FRAGMENT, MessageIndex
 from bot.owners import Owners
-from bot.text import STOPWORDS, clean, fold, skeleton_text
+from bot.text import STOPWORDS, clean, fold, skeleton_text, terms
 from bot.textindex import TextIndex
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ NUMBER_ELSEWHERE = 60  # an unknown bare number that another namespace has: list
 # A displayed message scores 90-95 at the 86-100 similarity it needs: with the codes, above words.
 MESSAGE_BASE, MESSAGE_SHARE = 60, 0.35
 WORDS_MAX = 75  # words alone: below any code or message the text holds
+# Learned phrases: a moderator's, present in full, outranks a message; others rank above
+# words; beside a code in the text they rank below it.
+LEARNED_SURE, LEARNED_RANK, LEARNED_BESIDE_CODE = 97, 80, 70
 WORD_RANKED = 25  # entries ranked by words at least, whatever the limit: room for ties
 WHY_WORDS = 6  # words named in a words match's reason
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
@@ -99,8 +103,11 @@ class Matcher:
         self.text = TextIndex(self.entries)
         self.owners = Owners(self.entries)
 
-    def match(self, text: str, limit: int = 5) -> Result:
-        """Rank the entries for a paste; `confident` only when the bot would answer unasked."""
+    def match(self, text: str, limit: int = 5, learned: LearnedIndex | None = None) -> Result:
+        """Rank the entries for a paste; `confident` only when the bot would answer unasked.
+
+        `learned` is the asking server's learned phrases, if it has any.
+        """
         query, truncated = clean(text if isinstance(text, str) else str(text))
         folded = fold(_SLASH_COMMAND.sub("", query))
         if not folded.strip():
@@ -118,6 +125,7 @@ class Matcher:
         foreign = self.owners.names_other(folded)
         code_pick, code_set, unknown = self._codes(folded, foreign, offer)
         bucket, bucket_sure = self._messages(folded, offer)
+        taught = self._learned(folded, learned, bool(code_set), offer) if learned else None
         text_scores = self._words(folded)
         listed = [i for i, share in text_scores.items() if share >= TEXT_MIN or i in found]
         ranked_by_words = sorted(listed, key=text_scores.__getitem__, reverse=True)
@@ -131,6 +139,8 @@ class Matcher:
             confident = True
         elif code_set:
             ambiguous = len(code_set) > 1
+        elif taught is not None:
+            confident = True
         elif len(bucket) == 1:
             confident = bucket_sure and not unknown and not foreign
         elif len(bucket) > 1:
@@ -139,6 +149,26 @@ class Matcher:
         keep = max(limit, len(bucket) if ambiguous else 0)
         matches = tuple(Match(self.entries[i], s, r) for i, (s, r) in ranked[:keep])
         return Result(query, matches, confident and bool(matches), ambiguous, truncated)
+
+    def _learned(self, folded: str, learned: LearnedIndex, coded: bool, offer) -> int | None:
+        """Offer the entries of learned phrases that fit; return a sure one's, if any.
+
+        A code in the text outranks what was learned, and learned phrases then only list.
+        """
+        sure = None
+        for hit in learned.lookup(terms(folded)):
+            idx = self._ids.get(fold(hit.entry_id))
+            if idx is None:  # the entry left the catalog since it was learned
+                continue
+            if coded:
+                score = LEARNED_BESIDE_CODE
+            elif hit.sure:
+                score = LEARNED_SURE
+                sure = idx if sure is None else sure
+            else:
+                score = LEARNED_RANK
+            offer(idx, score, f'learned: "{hit.phrase}"')
+        return sure
 
     def _words(self, folded: str) -> dict[int, float]:
         """Each entry's share of the question's words: of the whole text, or of a sentence."""

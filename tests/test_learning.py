@@ -63,3 +63,28 @@ def test_unrelated_questions_find_no_learned_phrase():
     index = _index(("spotify wants me to change where I live", "accounts:408", True))
     assert index.lookup(phrase_key("how do I make a playlist").split()) == []
     assert LearnedIndex([]).lookup(["anything"]) == []
+
+
+TAUGHT = _index(
+    ("the green dot next to my speaker vanished", "connect:device-picker", True),
+    ("my playlist shuffles in a weird order", "error.generic", False),
+)
+
+
+def test_the_matcher_answers_a_moderators_phrase_in_full(matcher):
+    result = matcher.match("the green dot next to my speaker vanished again", learned=TAUGHT)
+    assert result.confident and result.best.entry.id == "connect:device-picker"
+    assert matcher.match("the green dot next to my speaker vanished again").best is None
+
+
+def test_a_near_phrase_or_users_picks_only_rank(matcher):
+    near = matcher.match("green dot next to the speaker is gone", learned=TAUGHT)
+    picked = matcher.match("my playlist shuffles in a weird order", learned=TAUGHT)
+    assert near.best.entry.id == "connect:device-picker" and not near.confident
+    assert picked.best.entry.id == "error.generic" and not picked.confident
+
+
+def test_a_learned_phrase_never_overrides_the_code_the_text_names(matcher):
+    result = matcher.match("error 2026, the green dot next to my speaker vanished", learned=TAUGHT)
+    assert result.confident and result.best.entry.id == "error:2026"
+    assert "connect:device-picker" in [m.entry.id for m in result.matches]

@@ -1,6 +1,6 @@
 """Matcher benchmark: latency and throughput at the real catalog and a synthetic 10,000 entries.
 
-Run: python -m tests.bench.matcher [--entries 10000] [--queries 2000] [--loads 5]
+Run: python -m tests.bench.matcher [--entries 10000] [--queries 2000] [--loads 5] [--phrases N]
 
 Loading is timed in fresh processes (as a bot start or reload meets it) and reported as the
 median and range: single runs here vary by a third.
@@ -21,6 +21,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot.catalog import load_catalog
+from bot.learning import Learned, LearnedIndex
 from bot.loading import load_matcher
 from bot.matcher import Matcher
 from tests.test_descriptions import LANGUAGES, NOT_SPOTIFY
@@ -117,6 +118,27 @@ def run(label: str, matcher: Matcher, queries: list[str]) -> None:
         )
 
 
+def run_learned(matcher: Matcher, queries: list[str], phrases: int, seed: int = 5) -> None:
+    """The same queries with and without a server's learned phrases, in alternating rounds."""
+    rng = random.Random(seed)
+    ids = [e.id for e in matcher.entries]
+    learned = LearnedIndex(
+        Learned(1, " ".join(_word(rng) for _ in range(rng.randint(3, 8))), ids[i % len(ids)], i % 2)
+        for i in range(phrases)
+    )
+    # a tenth of the questions are learned ones, as in a server that taught the bot
+    asked = [learned.phrases[i][1].phrase if i % 10 == 0 else q for i, q in enumerate(queries)]
+    rounds = {"without": [], "with": []}
+    for _ in range(3):
+        rounds["without"].append(measure(lambda q: matcher.match(q), asked))
+        rounds["with"].append(measure(lambda q: matcher.match(q, learned=learned), asked))
+    print(f"\nlearned phrases ({phrases} in one server, {len(asked)} queries, best of 3 rounds)")
+    for name, runs in rounds.items():
+        p50 = min(r["p50_ms"] for r in runs)
+        p99 = min(r["p99_ms"] for r in runs)
+        print(f"  {name + ' learned phrases':<32} p50 {p50:7.3f} ms   p99 {p99:7.3f} ms")
+
+
 _TIMED_LOAD = (
     "import resource, sys, time; from bot.loading import load_matcher;"
     "t = time.perf_counter(); load_matcher(sys.argv[1]); print(time.perf_counter() - t,"
@@ -149,12 +171,14 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--loads", type=int, default=5, help="fresh-process load timings")
+    parser.add_argument("--phrases", type=int, default=10_000, help="learned phrases")
     args = parser.parse_args()
 
     real = Matcher(load_catalog())
     run("real catalog", real, queries_for(real, args.queries))
     described = [q for q, _ in LANGUAGES] + NOT_SPOTIFY
     run("\ndescriptions in nine other languages", real, described * (args.queries // 15))
+    run_learned(real, queries_for(real, args.queries), args.phrases)
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_catalog(Path(tmp), args.entries)
         report_loads(tmp, args.entries, args.loads)
