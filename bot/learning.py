@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import yaml
 from rapidfuzz import fuzz
 
 from bot.text import clean, fold, terms
@@ -135,3 +136,17 @@ class LearnedIndex:
             if full or fuzz.token_set_ratio(key, text) >= NEAR_SIMILARITY:
                 hits.append(LearnedHit(item.entry_id, item.phrase, full, item.by_moderator))
         return sorted(hits, key=lambda h: (not h.sure, not h.full))
+
+
+def learned_yaml(learned: Iterable[Learned]) -> str:
+    """Learned phrases as catalog entries' `keywords` lists, for a maintainer to fold in."""
+    by_entry: dict[str, list[str]] = defaultdict(list)
+    for item in learned:
+        phrase = " ".join(item.phrase.split())
+        if phrase and phrase not in by_entry[item.entry_id]:
+            by_entry[item.entry_id].append(phrase)
+    data = [
+        {"id": entry_id, "keywords": sorted(by_entry[entry_id])} for entry_id in sorted(by_entry)
+    ]
+    header = "# Learned phrases in the catalog's keywords format: add each list to its entry.\n"
+    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from bot.learning import (
     Learned,
     LearnedIndex,
+    learned_yaml,
     most_reported_fix,
     phrase_key,
     wilson_lower_bound,
@@ -88,3 +90,16 @@ def test_a_learned_phrase_never_overrides_the_code_the_text_names(matcher):
     result = matcher.match("error 2026, the green dot next to my speaker vanished", learned=TAUGHT)
     assert result.confident and result.best.entry.id == "error:2026"
     assert "connect:device-picker" in [m.entry.id for m in result.matches]
+
+
+def test_learned_phrases_export_as_the_catalogs_keywords():
+    items = [
+        Learned(1, "spotify wants  me to move", "accounts:408", True),
+        Learned(2, "spotify wants me to move", "accounts:408", False),
+        Learned(1, "der grüne punkt ist weg", "connect:device-picker", True),
+    ]
+    data = yaml.safe_load(learned_yaml(items))
+    assert data == [
+        {"id": "accounts:408", "keywords": ["spotify wants me to move"]},
+        {"id": "connect:device-picker", "keywords": ["der grüne punkt ist weg"]},
+    ]
