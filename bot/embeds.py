@@ -6,6 +6,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.catalog import Entry
+from bot.learning import most_reported_fix
 from bot.text import MAX_QUERY_CHARS
 
 COLOURS = {"fatal": 0xE03E3E, "error": 0xE67E22, "warn": 0xF1C40F, "info": 0x3498DB}
@@ -87,11 +88,10 @@ def answer_embed(
         colour=COLOURS.get(entry.severity, 0x95A5A6),
     )
     _add_fields(embed, "Causes", [f"• {c}" for c in entry.causes])
-    _add_fields(
-        embed,
-        "Steps",
-        [f"**{n}.** {s}{_worked(votes.get(n, 0))}" for n, s in enumerate(entry.steps, 1)],
-    )
+    steps = [f"**{n}.** {s}{_worked(votes.get(n, 0))}" for n, s in enumerate(entry.steps, 1)]
+    best = most_reported_fix(votes, len(entry.steps))
+    # Above the steps, which keep the catalog's order (cheapest first): never reordered.
+    _add_fields(embed, "Steps", ([best.line()] if best else []) + steps)
     if entry.note:
         _add_fields(embed, "Note", [entry.note])
     if votes.get(None):

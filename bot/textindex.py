@@ -30,10 +30,6 @@ BIGRAM_FIELDS = frozenset({"keywords", "title", "messages", "codes"})
 MAX_DF_SHARE = 0.25
 MAX_DF = 400
 QUERY_WORDS = 5
-# A word no entry has ("14 days", a name) tells less against an answer than a word that
-# points elsewhere: it weighs half in the share. Measured on the real and language sets
-# (1.0 and 0.25 worse: a quarter lists printer trouble as a Spotify error).
-UNKNOWN_SHARE = 0.5
 
 Postings = dict[str, list[int]]
 
@@ -106,8 +102,7 @@ class TextIndex:
             return {}
         # The share is of the query's weight, but a long story around the problem should not
         # dilute what its few telling words explain: past QUERY_WORDS rare words' worth, no more.
-        weights = (self._idf(df) * (1.0 if df else UNKNOWN_SHARE) for df in map(self._df, words))
-        total = min(sum(weights), QUERY_WORDS * self.max_idf)
+        total = min(sum(self._idf(self._df(w)) for w in words), QUERY_WORDS * self.max_idf)
         scores: dict[int, float] = defaultdict(float)
         for gram, share in [(w, 1.0) for w in words] + [(p, BIGRAM_SHARE) for p in _pairs(words)]:
             df = self._df(gram)

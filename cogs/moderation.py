@@ -11,12 +11,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.charts import step_chart
 from bot.checks import moderators_only
 from bot.client import HelpdeskBot
 from bot.embeds import FIELD_MAX, chunks, quote_user_text, shorten
+from bot.learning import MIN_VOTES, most_reported_fix
 from bot.store import Stats
 
 log = logging.getLogger(__name__)
+
+CHARTS_MAX = 4  # charts attached to one report: the most voted entries
+FAILING_MAX = 5  # entries listed as failing most often
 
 
 def _share(n: int, total: int) -> str:
@@ -65,6 +70,36 @@ class Moderation(commands.Cog):
         if not stats.steps:
             embed.add_field(name="Votes", value="No votes in this period yet.", inline=False)
         return embed
+
+    def _failing(self, stats: Stats) -> list[str]:
+        """Entries whose steps most often helped nobody: work for the catalog."""
+        rows = []
+        for entry_id, votes in stats.steps.items():
+            total = sum(votes.values())
+            if total >= MIN_VOTES and votes.get(None):
+                rows.append((votes[None] / total, votes[None], total, entry_id))
+        rows.sort(key=lambda r: (-r[0], -r[2], r[3]))
+        return [
+            f"`{entry_id}` none worked for {none} of {total} ({share:.0%})"
+            for share, none, total, entry_id in rows[:FAILING_MAX]
+        ]
+
+    def _charts(self, stats: Stats) -> list[discord.File]:
+        """A bar chart per step of the most voted entries, the best step in green."""
+        catalog = self.bot.helpdesk.matcher.catalog
+        ranked = sorted(stats.steps.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        files = []
+        for entry_id, votes in ranked:
+            entry = catalog.get(entry_id)
+            if entry is None:
+                continue
+            best = most_reported_fix(votes, len(entry.steps))
+            png = step_chart(entry, votes, best.step if best else None)
+            name = "fix-stats-" + "".join(c if c.isalnum() else "-" for c in entry_id) + ".png"
+            files.append(discord.File(io.BytesIO(png), filename=name))
+            if len(files) == CHARTS_MAX:
+                break
+        return files
 
     def _csv(self, stats: Stats) -> discord.File:
         catalog = self.bot.helpdesk.matcher.catalog
@@ -116,10 +151,15 @@ class Moderation(commands.Cog):
         stats = await helpdesk.store.stats(
             time.time() - days * 86400, guild_id=interaction.guild_id, entry_id=error
         )
-        kwargs = {"embed": self._stats_embed(stats, days, error), "ephemeral": True}
-        if export:
-            kwargs["file"] = self._csv(stats)
-        await interaction.response.send_message(**kwargs)
+        embed = self._stats_embed(stats, days, error)
+        failing = self._failing(stats)
+        if failing and error is None:
+            embed.add_field(name="Fails most often", value=chunks(failing)[0], inline=False)
+        charts = self._charts(stats)
+        if charts:
+            embed.set_image(url=f"attachment://{charts[0].filename}")
+        files = ([self._csv(stats)] if export else []) + charts
+        await interaction.response.send_message(embed=embed, files=files, ephemeral=True)
 
     @fix_stats.autocomplete("error")
     async def error_autocomplete(

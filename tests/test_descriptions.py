@@ -30,9 +30,9 @@ LANGUAGES = [
     ("spotify hesabım kapatıldı neden", "accounts:403"),
     ("パスワードが間違っていますって出るけど合ってる", "accounts:3"),
 ]
-# Inflected and compound word forms meet the catalog's ("profilimdekiyle" is "in my profile").
+# Inflected and compound word forms meet the catalog's ("profilimle" is "with my profile").
 WORD_FORMS = [
-    ("spotify diyor ki ülkem profilimdekiyle uyuşmuyor", "accounts:408"),
+    ("spotify ülkemin profilimle eşleşmediğini söylüyor", "accounts:408"),
     ("got an account suspension notice today", "accounts:403"),
 ]
 # Another product named beside the code, not as its owner: Spotify's code still answers.
