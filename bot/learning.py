@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import yaml
@@ -23,6 +23,10 @@ MIN_LOWER_BOUND = 0.3
 PICKS_TO_LEARN = 3
 # A learned phrase near the question (rapidfuzz token_set_ratio, 0-100) ranks it.
 NEAR_SIMILARITY = 85
+# ... or when the question and the phrase share this much of the lighter one's word weight
+# (a rephrasing); measured on our paraphrases of linked questions (0.4 and 0.6 find fewer).
+NEAR_SHARE = 0.5
+NEAR_WORDS = 3  # ... sharing at least this many words
 NEAR_CANDIDATES = 20  # phrases compared per question, found by their rarest shared word
 # A phrase of one word ("login") is in too many questions to be present "in full".
 FULL_WORDS = 2
@@ -114,8 +118,14 @@ class LearnedIndex:
     def __len__(self) -> int:
         return len(self.phrases)
 
-    def lookup(self, folded_terms: list[str]) -> list[LearnedHit]:
-        """Learned phrases that fit the question's terms, full matches first."""
+    def lookup(
+        self, folded_terms: list[str], weight: Callable[[str], float] = lambda _: 1.0
+    ) -> list[LearnedHit]:
+        """Learned phrases that fit the question's terms, full matches first.
+
+        `weight` tells how much a word says (the catalog's idf): a phrase is near when the
+        question holds most of its weight, so a rephrased question still finds it.
+        """
         words = list(dict.fromkeys(folded_terms))
         if not words or not self.phrases:
             return []
@@ -133,9 +143,22 @@ class LearnedIndex:
         for idx in list(seen)[:NEAR_CANDIDATES]:
             key, item = self.phrases[idx]
             full = key.count(" ") + 1 >= FULL_WORDS and f" {key} " in padded
-            if full or fuzz.token_set_ratio(key, text) >= NEAR_SIMILARITY:
+            if full or self._near(key, text, set(words), weight):
                 hits.append(LearnedHit(item.entry_id, item.phrase, full, item.by_moderator))
         return sorted(hits, key=lambda h: (not h.sure, not h.full))
+
+    @staticmethod
+    def _near(key: str, text: str, words: set[str], weight: Callable[[str], float]) -> bool:
+        if fuzz.token_set_ratio(key, text) >= NEAR_SIMILARITY:
+            return True
+        phrase = set(key.split())
+        shared = phrase & words
+        if len(shared) < NEAR_WORDS:
+            return False
+        held = sum(map(weight, shared))
+        # a short question inside a long report, or a long question around a short phrase
+        whole = min(sum(map(weight, phrase)), sum(map(weight, words)))
+        return held >= NEAR_SHARE * whole
 
 
 def learned_yaml(learned: Iterable[Learned]) -> str:

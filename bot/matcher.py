@@ -156,7 +156,7 @@ class Matcher:
         A code in the text outranks what was learned, and learned phrases then only list.
         """
         sure = None
-        for hit in learned.lookup(terms(folded)):
+        for hit in learned.lookup(terms(folded), self.text.weight):
             idx = self._ids.get(fold(hit.entry_id))
             if idx is None:  # the entry left the catalog since it was learned
                 continue

@@ -95,6 +95,10 @@ class TextIndex:
             return self.max_idf
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
+    def weight(self, term: str) -> float:
+        """How much a term says about which entry is meant (its idf)."""
+        return self._idf(self._df(term))
+
     def search(self, folded: str) -> dict[int, float]:
         """Score in 0..1 per entry: the share of the query's weight that it explains."""
         words = list(dict.fromkeys(terms(folded)))

@@ -103,3 +103,17 @@ def test_learned_phrases_export_as_the_catalogs_keywords():
         {"id": "accounts:408", "keywords": ["spotify wants me to move"]},
         {"id": "connect:device-picker", "keywords": ["der grüne punkt ist weg"]},
     ]
+
+
+def test_a_rephrased_question_finds_the_phrase_it_rephrases(matcher):
+    index = _index(
+        (
+            "my raspotify box vanished from the speaker picker overnight",
+            "connect:device-picker",
+            True,
+        )
+    )
+    asked = "since last night my raspotify box is gone from the speaker picker, what do i do"
+    [hit] = index.lookup(phrase_key(asked).split(), matcher.text.weight)
+    assert hit.entry_id == "connect:device-picker" and not hit.full
+    assert index.lookup(phrase_key("my box of cereal vanished").split(), matcher.text.weight) == []
