@@ -26,7 +26,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.lookup", "cogs.help_channels", "cogs.moderation")
+COGS = ("cogs.lookup", "cogs.help_channels", "cogs.moderation", "cogs.teaching")
 # Tasks discord.py names when it runs a command, a component callback or an event handler.
 IN_FLIGHT = ("CommandTree-invoker", "discord-ui-", "discord.py: on_message")
 DYNAMIC_ITEMS = (VoteButton, VoteSelect, PickSelect)
@@ -86,6 +86,7 @@ class HelpdeskBot(commands.Bot):
         self._shutdown: asyncio.Future | None = None
         self.message_content = message_content and bool(settings.help_channel_ids)
         self.helpdesk: Helpdesk
+        self.dynamic_items: tuple[type[discord.ui.DynamicItem], ...] = ()
 
     async def setup_hook(self) -> None:
         matcher = load_matcher(self.settings.catalog_path)
@@ -93,6 +94,7 @@ class HelpdeskBot(commands.Bot):
             self.settings.database_path, retention_days=self.settings.retention_days
         )
         self.helpdesk = Helpdesk(matcher, store)
+        await self.helpdesk.load_learned()
         if self.settings.health_port is not None:
             self.health = HealthServer(self, self.settings.health_host, self.settings.health_port)
             await self.health.start()
@@ -109,6 +111,11 @@ class HelpdeskBot(commands.Bot):
             len(matcher.entries),
             self.settings.database_path,
         )
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem]) -> None:
+        """Register persistent components; the cogs add their own (kept for on_interaction)."""
+        super().add_dynamic_items(*items)
+        self.dynamic_items += items
 
     async def reload_catalog(self) -> str:
         """Swap in a freshly loaded catalog; a broken one is refused and the old one serves."""
@@ -128,7 +135,8 @@ class HelpdeskBot(commands.Bot):
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
-        known = any(i.__discord_ui_compiled_template__.fullmatch(custom_id) for i in DYNAMIC_ITEMS)
+        templates = (i.__discord_ui_compiled_template__ for i in self.dynamic_items)
+        known = any(template.fullmatch(custom_id) for template in templates)
         if known and carries(interaction.message, custom_id):
             return
         log.warning("unknown component %r from user %s", custom_id[:100], interaction.user.id)

@@ -1,14 +1,17 @@
-"""`db backup PATH` and `db check`: for the operator, safe while the bot runs."""
+"""`db backup PATH`, `db check`, `db export-learned`: for the operator, safe while the bot runs."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sqlite3
 import sys
 from contextlib import closing
 from pathlib import Path
 
+from bot.learning import learned_yaml
 from bot.settings import load_settings
+from bot.store import Store
 
 TABLES = ("lookups", "answers", "votes")
 SALVAGE = (
@@ -116,6 +119,35 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0 if ok == "ok" else 1
 
 
+def cmd_export_learned(args: argparse.Namespace) -> int:
+    """Every server's learned phrases (or one's) as YAML in the catalog's keywords format."""
+    path = _source(args)
+    if not path.is_file():
+        return _fail(f"no database at {path} (set DATABASE_URL or --database)", 2)
+
+    async def read() -> list:
+        store = await Store.open(path)
+        try:
+            return await store.learned(args.guild)
+        finally:
+            await store.close()
+
+    try:
+        learned = asyncio.run(read())
+    except sqlite3.DatabaseError as exc:
+        return _fail(_explain(path, exc), 1)
+    text = learned_yaml(learned)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.strerror}", 2)
+    print(f"wrote {len(learned)} learned phrases to {args.output}")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database tools: backup, check")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -123,7 +155,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     backup.add_argument("path", help="where to write the copy")
     backup.add_argument("--force", action="store_true", help="overwrite an existing file")
     check = db_sub.add_parser("check", help="integrity and foreign-key check")
-    for parser, func in ((backup, cmd_backup), (check, cmd_check)):
+    export = db_sub.add_parser(
+        "export-learned", help="learned phrases as YAML in the catalog's keywords format"
+    )
+    export.add_argument("--guild", type=int, help="only this server's (default: every server's)")
+    export.add_argument("--output", metavar="PATH", help="write here (default: standard output)")
+    for parser, func in ((backup, cmd_backup), (check, cmd_check), (export, cmd_export_learned)):
         parser.add_argument(
             "--database", metavar="PATH", help="the SQLite file (default: from DATABASE_URL)"
         )

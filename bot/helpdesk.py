@@ -17,10 +17,11 @@ from bot.catalog import Entry
 from bot.components import answer_view, carries
 from bot.delivery import REFRESH_INTERVAL, Refresher, send
 from bot.embeds import answer_embed, header_for, not_found_embed
+from bot.learning import Learned, LearnedIndex
 from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
 from bot.metrics import Metrics
-from bot.store import Answer, Lookup, Store
+from bot.store import Answer, Lookup, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,26 @@ class Helpdesk:
         self.metrics = Metrics()
         self._votes: dict[str, dict[int | None, int]] = {}  # per entry; dropped on each vote
         self._answers: OrderedDict[int, Answer] = OrderedDict()  # recent answers, for votes
+        # Each server's learned phrases, and a count of changes that keys its cached matches.
+        self._learned: dict[int, LearnedIndex] = {}
+        self._lessons = 0
+        self._match_taught = functools.lru_cache(maxsize=MATCHES_CACHED)(self._taught)
+
+    async def load_learned(self) -> None:
+        """Index every server's learned phrases (at start: one query for all of them)."""
+        by_guild: dict[int, list[Learned]] = {}
+        for item in await self.store.learned():
+            by_guild.setdefault(item.guild_id, []).append(item)
+        self._learned = {guild: LearnedIndex(items) for guild, items in by_guild.items()}
+        self._lessons += 1
+
+    async def _relearn(self, guild_id: int) -> None:
+        self._learned[guild_id] = LearnedIndex(await self.store.learned(guild_id))
+        self._lessons += 1
+
+    def _taught(self, query: str, guild_id: int, lessons: int) -> Result:
+        """A match with the server's learned phrases; `lessons` only keys the cache."""
+        return self.matcher.match(query, learned=self._learned.get(guild_id))
 
     async def step_votes(self, entry_id: str) -> dict[int | None, int]:
         """Votes per step of an entry, from memory until the next vote on it."""
@@ -114,15 +135,19 @@ class Helpdesk:
         old = len(self.matcher.entries)
         self.matcher = matcher
         self._match = functools.lru_cache(maxsize=MATCHES_CACHED)(matcher.match)
+        self._match_taught.cache_clear()
         answer_reply.cache_clear()
         self._votes.clear()
         log.info("catalog reloaded: %d entries (was %d)", len(matcher.entries), old)
         return f"Catalog reloaded: {len(matcher.entries)} entries (was {old})."
 
-    def match(self, query: str, source: str) -> Result:
-        """Match a question (the text itself is logged only at DEBUG)."""
+    def match(self, query: str, source: str, guild_id: int | None = None) -> Result:
+        """Match a question, with what its server learned (the text is logged only at DEBUG)."""
         started = time.perf_counter()
-        result = self._match(query)
+        taught = guild_id is not None and len(self._learned.get(guild_id, ())) > 0
+        result = (
+            self._match_taught(query, guild_id, self._lessons) if taught else self._match(query)
+        )
         self.metrics.match_seconds.observe(time.perf_counter() - started)
         outcome = "none" if result.best is None else "sure" if result.confident else "unsure"
         self.metrics.lookups.labels(outcome).inc()
@@ -151,7 +176,8 @@ class Helpdesk:
                 )
             )
         if message_id is not None and entry is not None:
-            answer = Answer(message_id, entry.id, asked.guild_id, asked.channel_id)
+            question = result.query if result is not None and asked.source != "pick" else None
+            answer = Answer(message_id, entry.id, asked.guild_id, asked.channel_id, question)
             # Cached and queued with no await between: a click that finds it cached queues
             # its vote behind this write, so the vote's foreign key holds.
             self._remember(answer)
@@ -304,6 +330,37 @@ class Helpdesk:
             source="pick",
             result=self.match(entry.id, "pick"),
         )
+        await self._remember_pick(interaction, entry_id)
+
+    async def _remember_pick(self, interaction: discord.Interaction, entry_id: str) -> None:
+        """Record the pick with the question that led to it; enough agreeing users teach it."""
+        message = interaction.message
+        asked = await self._answer(message.id) if message is not None else None
+        if asked is None or asked.question is None or interaction.guild_id is None:
+            return
+        try:
+            await self.store.add_pick(
+                interaction.guild_id, interaction.user.id, asked.question, entry_id
+            )
+            await self._relearn(interaction.guild_id)
+        except StoreError as exc:  # the answer is out; only the lesson waits for next time
+            log.error("pick not recorded guild=%s: %s", interaction.guild_id, exc)
+
+    async def learned(self, guild_id: int) -> list[Learned]:
+        """A server's learned phrases: moderators' links first, then agreed picks."""
+        return await self.store.learned(guild_id)
+
+    async def link(self, guild_id: int, question: str, entry_id: str, moderator_id: int) -> None:
+        """A moderator links a question to an entry: this server learns it at once."""
+        await self.store.link(guild_id, question, entry_id, moderator_id)
+        await self._relearn(guild_id)
+        log.info("learned guild=%s entry=%s moderator=%s", guild_id, entry_id, moderator_id)
+
+    async def forget(self, guild_id: int, phrase: str) -> None:
+        """Remove a learned phrase of one server."""
+        await self.store.forget(guild_id, phrase)
+        await self._relearn(guild_id)
+        log.info("unlearned guild=%s", guild_id)
 
 
 def saved_note(step: int | None) -> str:

@@ -256,6 +256,15 @@ class Matcher:
             )
         return bucket, all(best[i][1] for i in bucket)
 
+    def likeliest(self, text: str) -> list[Entry]:
+        """Every entry, the likeliest for the text first: its matches, then any shared word."""
+        shares = self.text.search(fold(clean(text)[0]))
+        first = {m.entry.id: m.entry for m in self.match(text, limit=len(self.entries)).matches}
+        rest = sorted(range(len(self.entries)), key=lambda i: (-shares.get(i, 0.0), i))
+        for idx in rest:
+            first.setdefault(self.entries[idx].id, self.entries[idx])
+        return list(first.values())
+
     def complete(self, text: str, limit: int = 25) -> list[Entry]:
         """Entries for autocomplete: ids and codes by prefix, then the matcher's ranking."""
         query = fold(clean(text)[0]).strip()

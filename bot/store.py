@@ -11,6 +11,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.learning import PICKS_TO_LEARN, Learned
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -31,6 +33,7 @@ class Answer:
     entry_id: str
     guild_id: int | None
     channel_id: int | None
+    question: str | None = None  # what was asked, kept so a pick under it can be learned
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +205,7 @@ class Store:
                 time.time(),
                 lookup.source,
                 lookup.query,
-                " ".join(lookup.query.casefold().split()),
+                question_key(lookup.query),
                 lookup.entry_id,
                 lookup.score,
                 int(lookup.confident),
@@ -218,14 +221,22 @@ class Store:
         click records the answer before the answer's own record lands.
         """
         await self._write(
-            "INSERT INTO answers (message_id, entry_id, guild_id, channel_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
-            (answer.message_id, answer.entry_id, answer.guild_id, answer.channel_id, time.time()),
+            "INSERT INTO answers (message_id, entry_id, guild_id, channel_id, created_at,"
+            " question) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+            (
+                answer.message_id,
+                answer.entry_id,
+                answer.guild_id,
+                answer.channel_id,
+                time.time(),
+                answer.question,
+            ),
         )
 
     async def answer(self, message_id: int) -> Answer | None:
         async with self.reader.execute(
-            "SELECT message_id, entry_id, guild_id, channel_id FROM answers WHERE message_id = ?",
+            "SELECT message_id, entry_id, guild_id, channel_id, question FROM answers"
+            " WHERE message_id = ?",
             (message_id,),
         ) as cur:
             row = await cur.fetchone()
@@ -310,18 +321,70 @@ class Store:
             frequent = [Unmatched(*row) for row in await cur.fetchall()]
         return recent, frequent
 
+    async def add_pick(self, guild_id: int, user_id: int, question: str, entry_id: str) -> None:
+        """Remember that a user chose this entry for this question (a later pick replaces it)."""
+        await self._write(
+            "INSERT INTO picks (guild_id, query_key, user_id, question, entry_id, picked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, query_key, user_id) DO UPDATE"
+            " SET entry_id = excluded.entry_id, picked_at = excluded.picked_at",
+            (guild_id, question_key(question), user_id, question, entry_id, time.time()),
+        )
+
+    async def link(self, guild_id: int, question: str, entry_id: str, moderator_id: int) -> None:
+        """A moderator's answer to a question: learned for this server from now on."""
+        await self._write(
+            "INSERT INTO learned (guild_id, query_key, phrase, entry_id, linked_by, linked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, query_key) DO UPDATE"
+            " SET entry_id = excluded.entry_id, linked_by = excluded.linked_by,"
+            " linked_at = excluded.linked_at",
+            (guild_id, question_key(question), question, entry_id, moderator_id, time.time()),
+        )
+
+    async def forget(self, guild_id: int, phrase: str) -> None:
+        """Unlearn a phrase: the moderator's link and the picks that taught it."""
+        key = question_key(phrase)
+        await self._write(
+            "DELETE FROM learned WHERE guild_id = ? AND query_key = ?", (guild_id, key)
+        )
+        await self._write("DELETE FROM picks WHERE guild_id = ? AND query_key = ?", (guild_id, key))
+
+    async def learned(self, guild_id: int | None = None) -> list[Learned]:
+        """Learned phrases (of one server, or all): moderators' links, then agreed picks."""
+        args = {"guild": guild_id, "users": PICKS_TO_LEARN}
+        async with self.reader.execute(
+            "SELECT guild_id, phrase, entry_id, 1 FROM learned"
+            " WHERE :guild IS NULL OR guild_id = :guild"
+            " UNION ALL SELECT p.guild_id, MIN(p.question), p.entry_id, 0 FROM picks p"
+            " WHERE (:guild IS NULL OR p.guild_id = :guild) AND NOT EXISTS (SELECT 1 FROM"
+            " learned l WHERE l.guild_id = p.guild_id AND l.query_key = p.query_key)"
+            " GROUP BY p.guild_id, p.query_key, p.entry_id"
+            " HAVING COUNT(DISTINCT p.user_id) >= :users",
+            args,
+        ) as cur:
+            return [Learned(g, phrase, e, bool(mod)) for g, phrase, e, mod in await cur.fetchall()]
+
     async def purge(self) -> None:
-        """Forget query texts older than the retention limit (the counts stay)."""
+        """Forget query texts and picks older than the retention limit (the counts stay)."""
         cutoff = time.time() - self.retention_days * 86400
         await self._write(
             "UPDATE lookups SET query = NULL, query_key = NULL WHERE created_at < ?"
             " AND query IS NOT NULL",
             (cutoff,),
         )
+        await self._write(
+            "UPDATE answers SET question = NULL WHERE created_at < ? AND question IS NOT NULL",
+            (cutoff,),
+        )
+        await self._write("DELETE FROM picks WHERE picked_at < ?", (cutoff,))
 
     async def _one(self, sql: str, params: tuple | dict) -> tuple:
         async with self.reader.execute(sql, params) as cur:
             return await cur.fetchone()
+
+
+def question_key(text: str) -> str:
+    """Case- and space-folded question text: the same question asked twice has one key."""
+    return " ".join(text.casefold().split())
 
 
 def _settle(batch: list[tuple[str, tuple, asyncio.Future]], error: Exception | None) -> None:

@@ -52,7 +52,7 @@ class HelpChannels(commands.Cog):
             return
         helpdesk = self.bot.helpdesk
         # Matched first without storing: chatter in a help channel is not a question to keep.
-        result = helpdesk.match(message.content, "channel")
+        result = helpdesk.match(message.content, "channel", message.guild.id)
         best = result.best
         if not result.confident or best is None:
             return

@@ -36,7 +36,7 @@ class Lookup(commands.Cog):
         self, interaction: discord.Interaction, query: str, private: bool = False
     ) -> None:
         helpdesk = self.bot.helpdesk
-        result = helpdesk.match(query, "slash")
+        result = helpdesk.match(query, "slash", interaction.guild_id)
         reply = await helpdesk.reply_for(result, private=private)
         # Nothing found is only useful to the asker: keep the channel clean.
         await helpdesk.respond(
@@ -61,7 +61,7 @@ class Lookup(commands.Cog):
         """Look up a message's text for the person who asked; only they see the answer."""
         helpdesk = self.bot.helpdesk
         text = "\n".join([message.content, *(e.description or "" for e in message.embeds)]).strip()
-        result = helpdesk.match(text, "context")
+        result = helpdesk.match(text, "context", interaction.guild_id)
         await helpdesk.respond(
             interaction,
             await helpdesk.reply_for(result, private=True),

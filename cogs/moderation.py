@@ -1,4 +1,4 @@
-"""Moderators' reports: which fixes work, which questions found nothing, a CSV export."""
+"""Moderators' reports: which fixes work, a chart and a CSV export; catalog reloads."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _share(n: int, total: int) -> str:
 
 
 class Moderation(commands.Cog):
-    """/fix-stats and /unmatched."""
+    """/fix-stats and /catalog reload."""
 
     def __init__(self, bot: HelpdeskBot) -> None:
         self.bot = bot
@@ -169,30 +169,6 @@ class Moderation(commands.Cog):
             app_commands.Choice(name=shorten(f"{e.id} — {e.title}", 100), value=e.id[:100])
             for e in self.bot.helpdesk.matcher.complete(current, limit=25)
         ]
-
-    @app_commands.command(name="unmatched", description="Questions nothing matched (moderators)")
-    @app_commands.describe(days="Period in days (default 30)")
-    @app_commands.default_permissions(manage_messages=True)
-    @app_commands.guild_only()
-    @moderators_only()
-    async def unmatched(
-        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30
-    ) -> None:
-        recent, frequent = await self.bot.helpdesk.store.unmatched(
-            time.time() - days * 86400, guild_id=interaction.guild_id
-        )
-        embed = discord.Embed(title=f"Unmatched questions — last {days} days", colour=0x95A5A6)
-        for name, rows, fmt in (
-            ("Most frequent", frequent, lambda r: f"{r.count}× “{quote_user_text(r.query, 80)}”"),
-            (
-                "Most recent",
-                recent,
-                lambda r: f"<t:{int(r.last_seen)}:R> “{quote_user_text(r.query, 80)}”",
-            ),
-        ):
-            lines = [fmt(r) for r in rows] or ["None: every question found an answer."]
-            embed.add_field(name=name, value=chunks(lines)[0], inline=False)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     catalog = app_commands.Group(
         name="catalog",

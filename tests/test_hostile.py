@@ -277,7 +277,8 @@ async def test_vote_on_an_answer_from_another_guild_is_refused(fake, bot, tmp_pa
     try:
         with conn:
             conn.executemany(
-                "INSERT INTO answers VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO answers (message_id, entry_id, guild_id, channel_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 [
                     (int(foreign["id"]), "auth:73", other_guild, general, time.time()),
                     (int(swapped["id"]), "accesspoint:39", fake.guild.id, general, time.time()),

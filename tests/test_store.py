@@ -79,6 +79,7 @@ async def test_open_creates_folder_file_and_schema(db_path: Path):
             (1, "001_initial.sql"),
             (2, "002_query_key.sql"),
             (3, "003_per_guild_reports.sql"),
+            (4, "004_learning.sql"),
         ]
         tables = {r[0] for r in _sql(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"lookups", "answers", "votes"} <= tables
