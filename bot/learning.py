@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import yaml
-from rapidfuzz import fuzz
 
 from bot.text import clean, fold, terms
 
@@ -21,8 +20,6 @@ WILSON_Z = 1.96
 MIN_LOWER_BOUND = 0.3
 # Different people who picked the same entry for the same question before it is learned.
 PICKS_TO_LEARN = 3
-# A learned phrase near the question (rapidfuzz token_set_ratio, 0-100) ranks it.
-NEAR_SIMILARITY = 85
 # ... or when the question and the phrase share this much of the lighter one's word weight
 # (a rephrasing); measured on our paraphrases of linked questions (0.4 and 0.6 find fewer).
 NEAR_SHARE = 0.5
@@ -104,16 +101,16 @@ class LearnedIndex:
     """One server's learned phrases, looked up by their words."""
 
     def __init__(self, learned: Iterable[Learned]) -> None:
-        self.phrases: list[tuple[str, Learned]] = []
+        self.phrases: list[tuple[str, frozenset[str], Learned]] = []
         self.by_word: dict[str, list[int]] = defaultdict(list)
         for item in learned:
             key = phrase_key(item.phrase)
             if not key:
                 continue
-            idx = len(self.phrases)
-            self.phrases.append((key, item))
-            for word in set(key.split()):
-                self.by_word[word].append(idx)
+            words = frozenset(key.split())
+            for word in words:
+                self.by_word[word].append(len(self.phrases))
+            self.phrases.append((key, words, item))
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -123,42 +120,33 @@ class LearnedIndex:
     ) -> list[LearnedHit]:
         """Learned phrases that fit the question's terms, full matches first.
 
-        `weight` tells how much a word says (the catalog's idf): a phrase is near when the
-        question holds most of its weight, so a rephrased question still finds it.
+        `weight` tells how much a word says (the catalog's idf): a phrase is near when it and
+        the question share most of the lighter one's weight, so a rephrasing still finds it.
         """
-        words = list(dict.fromkeys(folded_terms))
+        words = set(folded_terms)
         if not words or not self.phrases:
             return []
         # The rarest shared words find the candidates, so 10,000 phrases cost a few lookups.
         rare = sorted((w for w in words if w in self.by_word), key=lambda w: len(self.by_word[w]))
         seen: dict[int, None] = {}
         for word in rare:
-            for idx in self.by_word[word]:
-                seen.setdefault(idx)
+            seen.update(dict.fromkeys(self.by_word[word]))
             if len(seen) >= NEAR_CANDIDATES:
                 break
-        text = " ".join(folded_terms)
-        padded = f" {text} "
+        padded = f" {' '.join(folded_terms)} "
+        asked = sum(map(weight, words))
         hits = []
         for idx in list(seen)[:NEAR_CANDIDATES]:
-            key, item = self.phrases[idx]
-            full = key.count(" ") + 1 >= FULL_WORDS and f" {key} " in padded
-            if full or self._near(key, text, set(words), weight):
+            key, phrase, item = self.phrases[idx]
+            shared = phrase & words
+            full = len(phrase) >= FULL_WORDS and len(shared) == len(phrase) and f" {key} " in padded
+            if full or (
+                len(shared) >= NEAR_WORDS
+                # a short question inside a long report, or a long question around a phrase
+                and sum(map(weight, shared)) >= NEAR_SHARE * min(sum(map(weight, phrase)), asked)
+            ):
                 hits.append(LearnedHit(item.entry_id, item.phrase, full, item.by_moderator))
         return sorted(hits, key=lambda h: (not h.sure, not h.full))
-
-    @staticmethod
-    def _near(key: str, text: str, words: set[str], weight: Callable[[str], float]) -> bool:
-        if fuzz.token_set_ratio(key, text) >= NEAR_SIMILARITY:
-            return True
-        phrase = set(key.split())
-        shared = phrase & words
-        if len(shared) < NEAR_WORDS:
-            return False
-        held = sum(map(weight, shared))
-        # a short question inside a long report, or a long question around a short phrase
-        whole = min(sum(map(weight, phrase)), sum(map(weight, words)))
-        return held >= NEAR_SHARE * whole
 
 
 def learned_yaml(learned: Iterable[Learned]) -> str:

@@ -122,12 +122,14 @@ def run_learned(matcher: Matcher, queries: list[str], phrases: int, seed: int = 
     """The same queries with and without a server's learned phrases, in alternating rounds."""
     rng = random.Random(seed)
     ids = [e.id for e in matcher.entries]
+    # phrases in the catalog's own words, so questions share words with many of them
+    words = sorted({w for e in matcher.entries for k in e.keywords for w in k.split()})
     learned = LearnedIndex(
-        Learned(1, " ".join(_word(rng) for _ in range(rng.randint(3, 8))), ids[i % len(ids)], i % 2)
+        Learned(1, " ".join(rng.choices(words, k=rng.randint(3, 8))), ids[i % len(ids)], i % 2)
         for i in range(phrases)
     )
     # a tenth of the questions are learned ones, as in a server that taught the bot
-    asked = [learned.phrases[i][1].phrase if i % 10 == 0 else q for i, q in enumerate(queries)]
+    asked = [learned.phrases[i][-1].phrase if i % 10 == 0 else q for i, q in enumerate(queries)]
     rounds = {"without": [], "with": []}
     for _ in range(3):
         rounds["without"].append(measure(lambda q: matcher.match(q), asked))
