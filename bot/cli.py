@@ -97,14 +97,65 @@ def _usage(text: str) -> int:
     return 2
 
 
+def _read_images(paths: list[str]) -> list[tuple[str, str]] | str:
+    """(path, text) per image read (one stderr line for each that is not), or why none can be."""
+    from bot.screens import MAX_BYTES, load_reader  # Pillow and the engine: only when asked
+
+    reader = load_reader()
+    if not reader.available:
+        return f"images are not read here: {reader.status}"
+    read = []
+    for path in paths:
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES:  # not even loaded
+            print(f"lookup: {path}: not read: the file is {size / 1e6:.1f} MB", file=sys.stderr)
+            continue
+        reading = reader.read_bytes(path, Path(path).read_bytes())
+        if reading.problem:
+            print(f"lookup: {path}: not read: {reading.problem}", file=sys.stderr)
+        elif not reading.text:
+            print(f"lookup: {path}: no text found in the image", file=sys.stderr)
+        else:
+            read.append((path, reading.text))
+    return read
+
+
+def _screenshot_lines(matcher: Matcher, result: Result, read: list[tuple[str, str]]) -> str:
+    """'Read from PATH: "…"' for each image whose text names the answer."""
+    from bot.screens import deciding_line, quote
+
+    if result.best is None:
+        return ""
+    lines = [
+        (path, deciding_line(text, result.best.entry.id, matcher.match)) for path, text in read
+    ]
+    return "".join(f'Read from {path}: "{quote(line)}"\n' for path, line in lines if line)
+
+
 def cmd_lookup(args: argparse.Namespace) -> int:
-    if args.stdin and args.query is not None:
-        return _usage("give the text as an argument or with --stdin, not both")
-    if not args.stdin and args.query is None:
-        return _usage("give the text to look up, or --stdin")
+    images = args.image or []
+    if args.stdin and (args.query is not None or images):
+        return _usage("give the text as an argument (or --image) or with --stdin, not both")
+    if not args.stdin and args.query is None and not images:
+        return _usage("give the text to look up, --image PATH, or --stdin")
     if args.limit < 1:
         return _usage(f"--limit must be 1 or more (got {args.limit})")
+    missing = [p for p in images if not Path(p).is_file()]
+    if missing:
+        return _usage(f"--image {missing[0]}: no such file")
     matcher = matcher_for(args.catalog)
+    if images:
+        read = _read_images(images)
+        if isinstance(read, str):
+            return _usage(read)
+        query = "\n".join(t for t in [args.query or "", *(text for _, text in read)] if t.strip())
+        result = matcher.match(query, limit=args.limit)
+        if args.json:
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(_screenshot_lines(matcher, result, read))
+            format_result(result, sys.stdout)
+        return 0
     out = sys.stdout
     if args.stdin:
         for query in _stdin_queries(sys.stdin.buffer):
@@ -139,6 +190,12 @@ def cmd_catalog_check(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     lookup = sub.add_parser("lookup", help="name the Spotify error behind a paste")
     lookup.add_argument("query", nargs="?", help="the code or text to look up")
+    lookup.add_argument(
+        "--image",
+        action="append",
+        metavar="PATH",
+        help="a screenshot to read (PNG, JPEG, WebP, GIF); repeatable, and with a query too",
+    )
     lookup.add_argument("--json", action="store_true", help="print one JSON object")
     lookup.add_argument(
         "--stdin",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.catalog import Entry
 from bot.learning import most_reported_fix
 from bot.text import MAX_QUERY_CHARS
+
+if TYPE_CHECKING:
+    from bot.screens import Reading
 
 COLOURS = {"fatal": 0xE03E3E, "error": 0xE67E22, "warn": 0xF1C40F, "info": 0x3498DB}
 TITLE_MAX = 256
@@ -124,19 +130,42 @@ def fit(embed: discord.Embed, entry_id: str) -> discord.Embed:
     return embed
 
 
-def not_found_embed(query: str, truncated: bool = False) -> discord.Embed:
+def not_found_embed(query: str, truncated: bool = False, note: str = "") -> discord.Embed:
     """Nothing plausible: say so, show how to search, and that moderators will see it."""
     shown = quote_user_text(query, 150) or "(empty)"
     return discord.Embed(
         title="No Spotify error matched",
         description=(
-            f"Nothing in the catalog fits “{shown}”.\n\n"
+            (f"{note}\n\n" if note else "") + f"Nothing in the catalog fits “{shown}”.\n\n"
             "Try the **code** from the dialog (`auth:73`, `error 2026`, `accesspoint:39`) or paste"
             " the dialog's **exact text**.\nModerators review questions that found no answer to"
             " grow the catalog." + (f"\n\n{CUT_NOTE}" if truncated else "")
         ),
         colour=0x95A5A6,
     )
+
+
+UNREAD_NOTE = (
+    "*Images are not read here: this bot has no OCR engine installed. Paste the dialog's text"
+    " or its code instead.*"
+)
+
+
+def screenshot_note(line: str) -> str:
+    """The line a screenshot's reading was answered on, shown so a misreading is seen at once."""
+    return f'Read from your screenshot: "{quote_user_text(line, 100)}"'
+
+
+def unread_note(readings: Iterable[Reading]) -> str:
+    """Why a question's images gave nothing, one line each ("" when every one gave text)."""
+    lines = [
+        f"*Not read: {quote_user_text(r.name, 60)}: {quote_user_text(r.problem, 200)}*"
+        if r.problem
+        else f"*No text found in {quote_user_text(r.name, 60)}.*"
+        for r in readings
+        if r.problem or not r.text
+    ]
+    return "\n".join(lines)
 
 
 CUT_NOTE = f"*Only the first {MAX_QUERY_CHARS:,} characters of your text were searched.*"

@@ -16,11 +16,20 @@ import discord
 from bot.catalog import Entry
 from bot.components import answer_view, carries
 from bot.delivery import REFRESH_INTERVAL, Refresher, send
-from bot.embeds import answer_embed, header_for, not_found_embed
+from bot.embeds import (
+    UNREAD_NOTE,
+    answer_embed,
+    header_for,
+    not_found_embed,
+    screenshot_note,
+    unread_note,
+)
 from bot.learning import Learned, LearnedIndex
 from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
 from bot.metrics import Metrics
+from bot.screens import Reader, Seen, deciding_line, load_reader, quote
+from bot.screens_log import ReadingLog
 from bot.store import Answer, Lookup, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -62,14 +71,17 @@ class Reply:
     entry: Entry | None
 
 
-def compose_reply(result: Result, votes: dict[int | None, int], *, private: bool) -> Reply:
-    """The reply to a lookup result, given the vote counts of its best entry."""
+def compose_reply(
+    result: Result, votes: dict[int | None, int], *, private: bool, note: str = ""
+) -> Reply:
+    """The reply to a lookup result, given the vote counts of its best entry (note on top)."""
     best = result.best
     if best is None:
-        return Reply(not_found_embed(result.query, result.truncated), None, None)
+        return Reply(not_found_embed(result.query, result.truncated, note), None, None)
     # A sure answer stands alone; otherwise the others are one click away.
     others = () if result.confident else tuple(m.entry for m in result.matches[1:])
     header = header_for(result.confident, result.ambiguous, len(others), result.truncated)
+    header = "\n".join(filter(None, [note, header]))
     return answer_reply(best.entry, frozenset(votes.items()), header, others, private)
 
 
@@ -105,6 +117,9 @@ class Helpdesk:
         self._learned: dict[int, LearnedIndex] = {}
         self._lessons = 0
         self._match_taught = functools.lru_cache(maxsize=MATCHES_CACHED)(self._taught)
+        # Screenshots are not read until a cog that reads them opens the engine.
+        self.reader = Reader(None, "the OCR engine was not started")
+        self.readings = ReadingLog()
 
     async def load_learned(self) -> None:
         """Index every server's learned phrases (at start: one query for all of them)."""
@@ -121,6 +136,28 @@ class Helpdesk:
     def _taught(self, query: str, guild_id: int, lessons: int) -> Result:
         """A match with the server's learned phrases; `lessons` only keys the cache."""
         return self.matcher.match(query, learned=self._learned.get(guild_id))
+
+    async def open_reader(self, client: discord.Client, log_channel_id: int | None) -> Reader:
+        """Start the OCR engine once (off the loop); without one, say so once."""
+        if self.reader.engine is None and not self.readings.started:
+            self.reader = await asyncio.to_thread(load_reader)
+            if self.reader.available:
+                log.info("screenshots: read with %s", self.reader.status)
+            else:
+                log.warning("screenshots: images are not read: %s", self.reader.status)
+            self.readings = ReadingLog(client, log_channel_id)
+        return self.reader
+
+    def screen_note(self, seen: Seen, result: Result) -> str:
+        """'Read from your screenshot: "…"' with the line that decided, or why none was read."""
+        if seen.unread:
+            return UNREAD_NOTE
+        best = result.best
+        text = "\n".join(r.text for r in seen.readings)
+        line = deciding_line(text, best.entry.id, self.matcher.match) if best and text else ""
+        if line:
+            return screenshot_note(quote(line))
+        return unread_note(seen.readings)
 
     async def step_votes(self, entry_id: str) -> dict[int | None, int]:
         """Votes per step of an entry, from memory until the next vote on it."""
@@ -208,11 +245,11 @@ class Helpdesk:
             answer = await self.store.answer(message_id)
         return answer
 
-    async def reply_for(self, result: Result, *, private: bool) -> Reply:
+    async def reply_for(self, result: Result, *, private: bool, note: str = "") -> Reply:
         """The embed and components for a lookup result, of whatever confidence."""
         best = result.best
         votes = await self.step_votes(best.entry.id) if best else {}
-        return compose_reply(result, votes, private=private)
+        return compose_reply(result, votes, private=private, note=note)
 
     async def reply_for_entry(self, entry: Entry, *, private: bool) -> Reply:
         votes = await self.step_votes(entry.id)
@@ -226,14 +263,15 @@ class Helpdesk:
         ephemeral: bool,
         source: str,
         result: Result | None = None,
-    ) -> None:
-        """Send a reply as the interaction's response (or follow-up), then record it."""
+    ) -> int:
+        """Send a reply as the interaction's response (or follow-up), record it; its id."""
         kwargs = {"embed": reply.embed, "ephemeral": ephemeral, "allowed_mentions": NONE}
         if reply.view is not None:
             kwargs["view"] = reply.view
         message_id = await send(interaction, **kwargs)
         # Recorded after answering: the user waits for Discord, not for the database.
         await self.answered(Asked.of(interaction, source), result, message_id, reply.entry)
+        return message_id
 
     async def vote(self, interaction: discord.Interaction, entry_id: str, step: int | None) -> None:
         """Store one user's vote for a step of the answer they clicked under; ack privately."""

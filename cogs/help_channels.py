@@ -10,6 +10,8 @@ from discord.ext import commands
 from bot.client import HelpdeskBot
 from bot.delivery import retrying
 from bot.helpdesk import NONE, Asked
+from bot.screens import is_image
+from bot.screens_log import Where
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ class HelpChannels(commands.Cog):
             cooldown(s.channel_rate, CHANNEL_WINDOW, lambda k: k[0]),  # a busy channel
         )
 
+    async def cog_load(self) -> None:
+        await self.bot.helpdesk.open_reader(self.bot, self.settings.ocr_log_channel_id)
+
     def _watched(self, channel: discord.abc.GuildChannel | discord.Thread) -> bool:
         ids = self.settings.help_channel_ids
         return channel.id in ids or getattr(channel, "parent_id", None) in ids
@@ -44,22 +49,37 @@ class HelpChannels(commands.Cog):
             bucket.update_rate_limit()
         return True
 
+    def _may_answer(self, channel_id: int, user_id: int) -> bool:
+        """Whether this person and channel may get an answer now (reading images costs)."""
+        key = (channel_id, "", user_id)
+        return not any(limit.get_bucket(key).get_retry_after() for limit in self.limits[1:])
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.guild is None or not message.content:
+        if message.author.bot or message.guild is None:
+            return
+        if not message.content and not any(is_image(a) for a in message.attachments):
             return
         if not self._watched(message.channel):
             return
         helpdesk = self.bot.helpdesk
+        attachments = message.attachments
+        if attachments and not self._may_answer(message.channel.id, message.author.id):
+            attachments = []  # no answer could go out: the images are not worth reading
+        seen = await helpdesk.reader.see(message.content, attachments)
         # Matched first without storing: chatter in a help channel is not a question to keep.
-        result = helpdesk.match(message.content, "channel", message.guild.id)
+        result = helpdesk.match(seen.text, "channel", message.guild.id)
+        helpdesk.readings.record_all(
+            seen, result, Where(message.guild.id, message.channel.id, message.id)
+        )
         best = result.best
         if not result.confident or best is None:
             return
         if not self._take(message.channel.id, best.entry.id, message.author.id):
             log.info("help channel: not repeating %s in %s", best.entry.id, message.channel.id)
             return
-        reply = await helpdesk.reply_for(result, private=False)
+        note = "" if seen.unread else helpdesk.screen_note(seen, result)  # no OCR: no word
+        reply = await helpdesk.reply_for(result, private=False, note=note)
         sent = await retrying(
             "help-channel answer",
             lambda: message.reply(

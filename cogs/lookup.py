@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -10,8 +11,13 @@ from discord.ext import commands
 
 from bot.client import HelpdeskBot
 from bot.embeds import shorten
+from bot.helpdesk import DEFER_AFTER
+from bot.screens import Seen
+from bot.screens_log import Where
 
 log = logging.getLogger(__name__)
+
+NOTHING_ASKED = "Give the code or text of the error (`query:`), or a `screenshot:` of it."
 
 
 class Lookup(commands.Cog):
@@ -22,8 +28,29 @@ class Lookup(commands.Cog):
         self.menu = app_commands.ContextMenu(name="Identify Spotify error", callback=self.identify)
         self.bot.tree.add_command(self.menu)
 
+    async def cog_load(self) -> None:
+        await self.bot.helpdesk.open_reader(self.bot, self.bot.settings.ocr_log_channel_id)
+
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        self.bot.helpdesk.reader.close()
+
+    async def _see(
+        self,
+        interaction: discord.Interaction,
+        typed: str,
+        attachments: list[discord.Attachment],
+        *,
+        ephemeral: bool,
+    ) -> Seen:
+        """Read the images; when that takes a while, keep the interaction alive first."""
+        if not attachments:
+            return Seen(typed)
+        seeing = asyncio.ensure_future(self.bot.helpdesk.reader.see(typed, attachments))
+        done, _ = await asyncio.wait({seeing}, timeout=DEFER_AFTER)
+        if not done:  # Discord wants an answer within 3 s
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        return await seeing
 
     @app_commands.command(
         name="spotify-error", description="Explain a Spotify error and how to fix it"
@@ -31,21 +58,34 @@ class Lookup(commands.Cog):
     @app_commands.describe(
         query="The code (auth:73, error 2026) or the text of the error dialog",
         private="Only you see the answer",
+        screenshot="A screenshot of the error dialog (PNG, JPEG, WebP or GIF)",
     )
     async def spotify_error(
-        self, interaction: discord.Interaction, query: str, private: bool = False
+        self,
+        interaction: discord.Interaction,
+        query: str = "",
+        private: bool = False,
+        screenshot: discord.Attachment | None = None,
     ) -> None:
         helpdesk = self.bot.helpdesk
-        result = helpdesk.match(query, "slash", interaction.guild_id)
-        reply = await helpdesk.reply_for(result, private=private)
+        if not query.strip() and screenshot is None:
+            await interaction.response.send_message(NOTHING_ASKED, ephemeral=True)
+            return
+        attachments = [screenshot] if screenshot is not None else []
+        seen = await self._see(interaction, query, attachments, ephemeral=private)
+        result = helpdesk.match(seen.text, "slash", interaction.guild_id)
+        note = helpdesk.screen_note(seen, result)
+        reply = await helpdesk.reply_for(result, private=private, note=note)
         # Nothing found is only useful to the asker: keep the channel clean.
-        await helpdesk.respond(
+        answer_id = await helpdesk.respond(
             interaction,
             reply,
             ephemeral=private or reply.entry is None,
             source="slash",
             result=result,
         )
+        where = Where(interaction.guild_id, interaction.channel_id, answer_id)
+        helpdesk.readings.record_all(seen, result, where)
 
     @spotify_error.autocomplete("query")
     async def query_autocomplete(
@@ -58,16 +98,22 @@ class Lookup(commands.Cog):
         ]
 
     async def identify(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """Look up a message's text for the person who asked; only they see the answer."""
+        """Look up a message's text and images for the person who asked; only they see it."""
         helpdesk = self.bot.helpdesk
         text = "\n".join([message.content, *(e.description or "" for e in message.embeds)]).strip()
-        result = helpdesk.match(text, "context", interaction.guild_id)
+        seen = await self._see(interaction, text, message.attachments, ephemeral=True)
+        result = helpdesk.match(seen.text, "context", interaction.guild_id)
         await helpdesk.respond(
             interaction,
-            await helpdesk.reply_for(result, private=True),
+            await helpdesk.reply_for(result, private=True, note=helpdesk.screen_note(seen, result)),
             ephemeral=True,
             source="context",
             result=result,
+        )
+        helpdesk.readings.record_all(
+            seen,
+            result,
+            Where(message.guild.id if message.guild else None, message.channel.id, message.id),
         )
 
 

@@ -251,3 +251,69 @@ def test_match_never_breaks_on_any_text(matcher, text, limit):
 def test_match_never_breaks_on_catalog_fragments(matcher, text, limit):
     """Pieces of real messages and codes mixed with noise keep the same guarantees."""
     _check_result(matcher, text, limit)
+
+
+# ---------------------------------------------------------------- lookup --image
+
+
+def _screenshot(tmp_path: Path, entry_id: str, kind: str = "dark") -> str:
+    from tests import screenshots as s
+
+    shot = s.shoot(s.dialog_for(load_catalog().get(entry_id)), kind)
+    path = tmp_path / shot.name
+    path.write_bytes(shot.data)
+    return str(path)
+
+
+def test_lookup_image_reads_the_dialog_with_the_json_contract_unchanged(run_bot, tmp_path):
+    image = _screenshot(tmp_path, "accounts:103")
+    (obj,) = _json_lines(run_bot("lookup", "--json", "--image", image))
+    assert set(obj) == {"query", "confident", "ambiguous", "truncated", "matches"}
+    assert obj["confident"] and obj["matches"][0]["id"] == "accounts:103"
+    assert "firewall may be blocking" in obj["query"]  # the text that was matched
+
+
+def test_lookup_images_and_text_are_matched_together(run_bot, tmp_path):
+    first = _screenshot(tmp_path, "auth:73", "light")
+    second = _screenshot(tmp_path, "accounts:4", "phone")
+    (obj,) = _json_lines(
+        run_bot("lookup", "it came twice", "--image", first, "--image", second, "--json")
+    )
+    query = obj["query"]
+    assert query.startswith("it came twice\n")
+    assert "auth:73" in query and "No internet connection" in query
+    assert {m["id"] for m in obj["matches"]} >= {"auth:73", "accounts:4"}
+
+
+def test_lookup_image_for_a_person_quotes_the_line_it_read(run_bot, tmp_path):
+    image = _screenshot(tmp_path, "accounts:403")
+    proc = run_bot("lookup", "--image", image)
+    out = proc.stdout.decode()
+    assert out.startswith(f'Read from {image}: "Account disabled. Error code: accounts:403"\n')
+    assert "accounts:403 — " in out
+
+
+def test_lookup_image_that_is_no_picture_gets_one_line_and_still_an_answer(run_bot, tmp_path):
+    fake_png = tmp_path / "error.png"
+    fake_png.write_bytes(b"PK\x03\x04 a zip archive renamed")
+    proc = run_bot("lookup", "--json", "auth 73", "--image", str(fake_png))
+    (obj,) = _json_lines(proc)
+    assert obj["matches"][0]["id"] == "auth:73"
+    assert proc.stderr.decode().splitlines() == [
+        f"lookup: {fake_png}: not read: a zip archive: only PNG, JPEG, WebP and GIF are read"
+    ]
+
+
+def test_lookup_image_usage_errors_exit_2(run_bot, tmp_path):
+    missing = run_bot("lookup", "--image", str(tmp_path / "nope.png"))
+    assert missing.returncode == 2 and b"no such file" in missing.stderr
+    both = run_bot("lookup", "--stdin", "--image", _screenshot(tmp_path, "auth:73"), stdin=b"")
+    assert both.returncode == 2 and len(both.stderr.splitlines()) == 1
+    blind = run_bot(
+        "lookup",
+        "--image",
+        _screenshot(tmp_path, "auth:73"),
+        env={**os.environ, "TESSDATA_PREFIX": str(tmp_path)},
+    )
+    assert blind.returncode == 2
+    assert blind.stderr.decode().startswith("lookup: images are not read here: no eng.traineddata")

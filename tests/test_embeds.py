@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 
 from bot.catalog import SEVERITIES, Entry, load_catalog
 from bot.components import BUTTON_STEPS, PickSelect, VoteButton, VoteSelect, answer_view
-from bot.embeds import answer_embed, not_found_embed, quote_user_text, total_length
+from bot.embeds import (
+    answer_embed,
+    not_found_embed,
+    quote_user_text,
+    screenshot_note,
+    total_length,
+    unread_note,
+)
+from bot.screens import Reading
 from tests.fakediscord import rules
 from tests.fakediscord.recording import RecordedRequest, Validator
 
@@ -416,3 +424,22 @@ def test_any_entry_gives_a_valid_answer(entry: Entry, votes: dict):
     embed = answer_embed(entry, votes)
     assert _limit_problems(embed) == []
     assert _message_problems(_payload(embed, answer_view(entry))) == []
+
+
+def test_screenshot_notes_show_what_was_read_safely():
+    note = screenshot_note("@everyone *Error* code: accounts:103")
+    assert note.startswith('Read from your screenshot: "') and note.endswith('accounts:103"')
+    assert "@everyone" not in note and "\\*Error\\*" in note
+    lines = unread_note(
+        [
+            Reading("a.svg", problem="an SVG drawing: only PNG, JPEG, WebP and GIF are read"),
+            Reading("photo.jpg"),
+            Reading("ok.png", "Account disabled."),
+        ]
+    ).splitlines()
+    assert lines == [
+        "*Not read: a.svg: an SVG drawing: only PNG, JPEG, WebP and GIF are read*",
+        "*No text found in photo.jpg.*",
+    ]
+    embed = not_found_embed("holiday", note=lines[1])
+    assert embed.description.startswith("*No text found in photo.jpg.*\n\nNothing in the catalog")

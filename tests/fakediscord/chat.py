@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .guild import FORUM, FakeChannel, FakeUser
 from .payloads import user_message
 from .recording import FakeDiscordTimeout, RecordedRequest
+from .store import user_uploads
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -53,11 +54,18 @@ class ChatActions:
         content: str,
         *,
         author: FakeUser | None = None,
+        files: list[tuple[str, bytes]] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
-        """Store a user's message without dispatching it (e.g. a context-menu target)."""
+        """Store a user's message without dispatching it (e.g. a context-menu target).
+
+        `files` are uploads as (filename, bytes); the fake serves them back at their url.
+        """
         author = author or self.default_user
         channel = self._channel_for(channel_id, author)
+        uploads = user_uploads(self.base_url, channel.id, files or [])
+        if uploads:
+            extra["attachments"] = [att for att, _ in uploads]
         if f"<@{self.bot.id}>" in content:
             extra.setdefault("mentions", [self.bot.user_payload()])
         parent = self.find_channel(channel.parent_id or 0)
@@ -72,7 +80,7 @@ class ChatActions:
             extra=extra,
         )
         channel.message_count += 1
-        return self.store.add(message)
+        return self.store.add(message, uploads)
 
     async def dispatch_message(
         self: FakeDiscord,

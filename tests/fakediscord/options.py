@@ -143,7 +143,8 @@ def _value(fake: FakeDiscord, kind: int, value: Any, resolved: dict[str, dict[st
     if kind == ATTACHMENT:
         filename, data = value
         att = attachment_object(fake.base_url, 0, filename, data, None)
-        fake.store.add_uploads(snowflake(), [(att, UploadedFile("files[0]", filename, None, data))])
+        upload = UploadedFile("files[0]", filename, att["content_type"], data)
+        fake.store.add_uploads(snowflake(), [(att, upload)])
         att |= {"ephemeral": True}
         resolved.setdefault("attachments", {})[att["id"]] = att
         return att["id"]

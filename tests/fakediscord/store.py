@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 from typing import Any
 
 from .payloads import snowflake
@@ -19,7 +20,7 @@ def attachment_object(
     content_type: str | None,
     description: str | None = None,
 ) -> dict[str, Any]:
-    """An attachment object whose url is served by the fake itself."""
+    """An attachment object whose url is served by the fake itself (the type as Discord guesses)."""
     att_id = snowflake()
     url = f"{base_url}/attachments/{channel_id}/{att_id}/{filename}"
     return {
@@ -28,7 +29,9 @@ def attachment_object(
         "size": len(data),
         "url": url,
         "proxy_url": url,
-        "content_type": content_type or "application/octet-stream",
+        "content_type": content_type
+        or mimetypes.guess_type(filename)[0]
+        or "application/octet-stream",
         "description": description,
     }
 
@@ -100,6 +103,17 @@ class MessageStore:
             )
         elif not add and found is not None:
             reactions.remove(found)
+
+
+def user_uploads(
+    base_url: str, channel_id: int, files: list[tuple[str, bytes]]
+) -> list[tuple[dict[str, Any], UploadedFile]]:
+    """Attachment objects for files a member uploads, as (filename, bytes)."""
+    uploads = []
+    for n, (filename, data) in enumerate(files):
+        att = attachment_object(base_url, channel_id, filename, data, None)
+        uploads.append((att, UploadedFile(f"files[{n}]", filename, att["content_type"], data)))
+    return uploads
 
 
 def build_attachments(
