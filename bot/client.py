@@ -22,7 +22,7 @@ from bot.health import HealthServer
 from bot.helpdesk import Helpdesk
 from bot.loading import load_matcher
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,9 @@ discord.VoiceClient.warn_dave = False
 class HelpdeskBot(commands.Bot):
     """Holds the settings, the matcher and the store; built fresh for every start."""
 
-    def __init__(self, settings: Settings, *, message_content: bool = True) -> None:
+    def __init__(self, settings: Settings, *, message_content: bool = True, **options) -> None:
         super().__init__(
+            **options,
             command_prefix=commands.when_mentioned,
             intents=intents_for(settings, message_content),
             tree_cls=HelpdeskTree,
@@ -87,13 +88,18 @@ class HelpdeskBot(commands.Bot):
         self.message_content = message_content and bool(settings.help_channel_ids)
         self.helpdesk: Helpdesk
         self.dynamic_items: tuple[type[discord.ui.DynamicItem], ...] = ()
+        self.max_concurrency = 1
+        self._identifying: set[asyncio.Task] = set()
 
     async def setup_hook(self) -> None:
         matcher = load_matcher(self.settings.catalog_path)
-        store = await Store.open(
-            self.settings.database_path, retention_days=self.settings.retention_days
+        store = await open_store(
+            self.settings.database_url, retention_days=self.settings.retention_days
         )
         self.helpdesk = Helpdesk(matcher, store)
+        if store.shared:  # several processes IDENTIFY: learn how many may at once
+            _, _, limits = await self.http.get_bot_gateway()
+            self.max_concurrency = max(1, int(limits.get("max_concurrency", 1)))
         await self.helpdesk.load_learned()
         if self.settings.health_port is not None:
             self.health = HealthServer(self, self.settings.health_host, self.settings.health_port)
@@ -109,8 +115,31 @@ class HelpdeskBot(commands.Bot):
         log.info(
             "ready to serve: %d catalog entries, database %s",
             len(matcher.entries),
-            self.settings.database_path,
+            self.settings.database_name,
         )
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """With a shared database, IDENTIFY takes its bucket's lock, across every process.
+
+        The lock is held five seconds past the IDENTIFY (Discord's limit per bucket, and
+        bucket = shard_id % max_concurrency); one process alone keeps discord.py's spacing.
+        """
+        helpdesk = getattr(self, "helpdesk", None)
+        if helpdesk is None or not helpdesk.store.shared:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        bucket = (shard_id or 0) % self.max_concurrency
+        locked = asyncio.Event()
+
+        async def hold() -> None:
+            async with helpdesk.store.identify_lock(bucket):
+                locked.set()
+
+        task = asyncio.create_task(hold(), name=f"identify-{shard_id}")
+        self._identifying.add(task)
+        task.add_done_callback(self._identifying.discard)
+        await locked.wait()
+        log.info("identify shard=%s bucket=%d", shard_id, bucket)
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem]) -> None:
         """Register persistent components; the cogs add their own (kept for on_interaction)."""
@@ -185,3 +214,21 @@ class HelpdeskBot(commands.Bot):
         log.warning(
             "shutdown: gave up waiting for in-flight interactions after %.0f s", DRAIN_SECONDS
         )
+
+
+class ShardedHelpdeskBot(HelpdeskBot, commands.AutoShardedBot):
+    """The same bot over SHARD_IDS of SHARD_COUNT shards, for one process of several."""
+
+    def __init__(self, settings: Settings, *, message_content: bool = True) -> None:
+        super().__init__(
+            settings,
+            message_content=message_content,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids or ()),
+        )
+
+
+def bot_for(settings: Settings, *, message_content: bool = True) -> HelpdeskBot:
+    """The sharded bot when SHARD_COUNT is set, the plain one otherwise."""
+    cls = ShardedHelpdeskBot if settings.shard_count is not None else HelpdeskBot
+    return cls(settings, message_content=message_content)

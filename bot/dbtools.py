@@ -1,19 +1,24 @@
-"""`db backup PATH`, `db check`, `db export-learned`: for the operator, safe while the bot runs."""
+"""The operator's `db` commands: backup, check, migrate, copy, export-learned."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sqlite3
+import subprocess
 import sys
 from contextlib import closing
 from pathlib import Path
 
-from bot.learning import learned_yaml
-from bot.settings import load_settings
-from bot.store import Store
+import asyncpg
 
-TABLES = ("lookups", "answers", "votes")
+from bot.learning import learned_yaml
+from bot.settings import load_settings, redact_url
+from bot.store import open_store, sqlite_path
+from bot.store.copy import CopyError, copy
+
+TABLES = ("lookups", "answers", "votes", "picks", "learned")
 SALVAGE = (
     "stop the bot and put back the newest `db backup` copy; with no copy, salvage what is"
     " readable: sqlite3 {path} .recover | sqlite3 recovered.sqlite3"
@@ -29,8 +34,31 @@ def _fail(text: str, code: int) -> int:
     return code
 
 
+def _url(args: argparse.Namespace) -> str:
+    """--database (a SQLite path or a URL), else DATABASE_URL."""
+    given = args.database
+    if not given:
+        return load_settings(need_token=False).database_url
+    return given if "://" in given else f"sqlite:///{given}"
+
+
 def _source(args: argparse.Namespace) -> Path:
-    return Path(args.database) if args.database else load_settings(need_token=False).database_path
+    path = sqlite_path(_url(args))
+    assert path is not None  # callers checked the scheme
+    return path
+
+
+def _postgres(args: argparse.Namespace) -> str | None:
+    url = _url(args)
+    return url if sqlite_path(url) is None else None
+
+
+def _run(coro) -> int:
+    """Run a PostgreSQL tool; a server that is down or refuses is one line, exit 1."""
+    try:
+        return asyncio.run(coro)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        return _fail(f"PostgreSQL: {str(exc) or type(exc).__name__}", 1)
 
 
 def _open_readonly(path: Path) -> sqlite3.Connection:
@@ -68,6 +96,9 @@ def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Integrity, foreign keys and applied migrations; exit 1 when anything is wrong."""
+    url = _postgres(args)
+    if url is not None:
+        return _run(_check_postgres(url))
     path = _source(args)
     if not path.is_file():
         return _fail(f"no database at {path} (set DATABASE_URL or --database)", 2)
@@ -90,7 +121,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    """A consistent copy through SQLite's backup API, even while the bot writes."""
+    """A consistent copy through SQLite's backup API (pg_dump on PostgreSQL), bot running."""
+    url = _postgres(args)
+    if url is not None:
+        return _backup_postgres(url, Path(args.path), args.force)
     source = _source(args)
     if not source.is_file():
         return _fail(f"no database at {source} (set DATABASE_URL or --database)", 2)
@@ -119,14 +153,102 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0 if ok == "ok" else 1
 
 
+async def _check_postgres(url: str) -> int:
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        names = {r[0] for r in await conn.fetch("SELECT tablename FROM pg_tables")}
+        if "schema_migrations" not in names:
+            print(
+                f"database {redact_url(url)}: PROBLEMS FOUND\n"
+                "  no schema_migrations: run `python -m bot db migrate`"
+            )
+            return 1
+        done = [r[0] for r in await conn.fetch("SELECT name FROM schema_migrations ORDER BY 1")]
+        counts = {t: await conn.fetchval(f"SELECT COUNT(*) FROM {t}") for t in TABLES}
+    finally:
+        await conn.close()
+    print(f"database {redact_url(url)}: OK")
+    print(f"  migrations: {', '.join(done) or 'none'}")
+    print("  rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    return 0
+
+
+def _backup_postgres(url: str, target: Path, force: bool) -> int:
+    """pg_dump's custom format (restore with pg_restore); pg_dump must be installed."""
+    if shutil.which("pg_dump") is None:
+        return _fail("pg_dump not found: install the PostgreSQL client (postgresql-client)", 2)
+    if target.exists() and not force:
+        return _fail(f"{target} exists (use --force to overwrite)", 2)
+    partial = target.with_name(target.name + ".partial")
+    done = subprocess.run(
+        ["pg_dump", "--format=custom", f"--file={partial}", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        return _fail(f"pg_dump: {redact_url(last)}", 1)
+    partial.replace(target)
+    print(f"backed up {redact_url(url)} to {target} ({target.stat().st_size:,} bytes, pg_dump)")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply pending migrations without starting the bot (the bot does it at start, too)."""
+    url = _url(args)
+
+    async def migrate() -> int:
+        store = await open_store(url)
+        await store.close()
+        print(f"database {redact_url(url)}: migrations applied")
+        return 0
+
+    if sqlite_path(url) is None:
+        return _run(migrate())
+    try:
+        return asyncio.run(migrate())
+    except sqlite3.DatabaseError as exc:
+        return _fail(_explain(_source(args), exc), 1)
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    """Copy everything from one database to another; rerunnable; checks every row landed."""
+    try:
+        copied = _run_copy(args.source, args.target)
+    except CopyError as exc:
+        return _fail(str(exc), 2)
+    if isinstance(copied, int):
+        return copied
+    missing = 0
+    for c in copied:
+        missing += c.source - c.found
+        print(f"  {c.table}: {c.source:,} rows, {c.found:,} in the target")
+    if missing:
+        return _fail(f"{missing:,} rows did not reach the target", 1)
+    print(f"copied {redact_url(args.source)} to {redact_url(args.target)}: every row is there")
+    return 0
+
+
+def _run_copy(source: str, target: str):
+    try:
+        return asyncio.run(copy(source, target))
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        return _fail(f"PostgreSQL: {str(exc) or type(exc).__name__}", 1)
+    except sqlite3.DatabaseError as exc:
+        return _fail(f"SQLite: {exc}", 1)
+
+
 def cmd_export_learned(args: argparse.Namespace) -> int:
     """Every server's learned phrases (or one's) as YAML in the catalog's keywords format."""
-    path = _source(args)
-    if not path.is_file():
+    url = _url(args)
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
         return _fail(f"no database at {path} (set DATABASE_URL or --database)", 2)
 
     async def read() -> list:
-        store = await Store.open(path)
+        store = await open_store(url)
         try:
             return await store.learned(args.guild)
         finally:
@@ -136,6 +258,8 @@ def cmd_export_learned(args: argparse.Namespace) -> int:
         learned = asyncio.run(read())
     except sqlite3.DatabaseError as exc:
         return _fail(_explain(path, exc), 1)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        return _fail(f"PostgreSQL: {str(exc) or type(exc).__name__}", 1)
     text = learned_yaml(learned)
     if args.output is None:
         sys.stdout.write(text)
@@ -149,7 +273,7 @@ def cmd_export_learned(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    db = sub.add_parser("db", help="database tools: backup, check")
+    db = sub.add_parser("db", help="database tools: backup, check, migrate, copy, export-learned")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     backup = db_sub.add_parser("backup", help="consistent copy of the (running) database")
     backup.add_argument("path", help="where to write the copy")
@@ -160,8 +284,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     export.add_argument("--guild", type=int, help="only this server's (default: every server's)")
     export.add_argument("--output", metavar="PATH", help="write here (default: standard output)")
-    for parser, func in ((backup, cmd_backup), (check, cmd_check), (export, cmd_export_learned)):
+    migrate = db_sub.add_parser("migrate", help="apply pending migrations, bot stopped or not")
+    commands = ((backup, cmd_backup), (check, cmd_check), (export, cmd_export_learned))
+    for parser, func in (*commands, (migrate, cmd_migrate)):
         parser.add_argument(
-            "--database", metavar="PATH", help="the SQLite file (default: from DATABASE_URL)"
+            "--database",
+            metavar="PATH|URL",
+            help="a SQLite file or a database URL (default: DATABASE_URL)",
         )
         parser.set_defaults(func=func)
+    move = db_sub.add_parser("copy", help="copy every row to another database (rerunnable)")
+    move.add_argument("--from", dest="source", required=True, metavar="URL")
+    move.add_argument("--to", dest="target", required=True, metavar="URL")
+    move.set_defaults(func=cmd_copy)

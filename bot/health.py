@@ -7,6 +7,7 @@ import logging
 import math
 from typing import TYPE_CHECKING
 
+import discord
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE
@@ -22,7 +23,7 @@ PING_TIMEOUT = 2.0
 async def problems(bot: HelpdeskBot) -> list[str]:
     """What keeps the bot from serving; empty when healthy."""
     found = []
-    if bot.is_closed() or not bot.is_ready() or bot.ws is None or not bot.ws.open:
+    if bot.is_closed() or not bot.is_ready() or _gateway_down(bot):
         found.append("gateway not connected")
     helpdesk = getattr(bot, "helpdesk", None)
     if helpdesk is None or not helpdesk.matcher.entries:
@@ -37,6 +38,12 @@ async def problems(bot: HelpdeskBot) -> list[str]:
         except Exception as exc:  # any failure to write is the answer here, not a crash
             found.append(f"database not writable: {exc or type(exc).__name__}")
     return found
+
+
+def _gateway_down(bot: HelpdeskBot) -> bool:
+    if isinstance(bot, discord.AutoShardedClient):  # one process, several shards
+        return not bot.shards or any(shard.is_closed() for shard in bot.shards.values())
+    return bot.ws is None or not bot.ws.open
 
 
 class HealthServer:

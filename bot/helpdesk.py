@@ -160,7 +160,12 @@ class Helpdesk:
         return unread_note(seen.readings)
 
     async def step_votes(self, entry_id: str) -> dict[int | None, int]:
-        """Votes per step of an entry, from memory until the next vote on it."""
+        """Votes per step of an entry, from memory until the next vote on it.
+
+        A shared database takes votes from other processes too: its counts are always read.
+        """
+        if self.store.shared:
+            return await self.store.step_votes(entry_id)
         votes = self._votes.get(entry_id)
         if votes is None:
             votes = self._votes[entry_id] = await self.store.step_votes(entry_id)

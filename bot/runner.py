@@ -12,7 +12,7 @@ import aiohttp
 import discord
 
 from bot import logs
-from bot.client import HelpdeskBot
+from bot.client import HelpdeskBot, bot_for
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ async def _serve(settings: Settings) -> int:
     closing: set[asyncio.Future] = set()  # the shutdown a signal began, kept until it ends
     loop = asyncio.get_running_loop()
     while True:
-        bot = HelpdeskBot(settings, message_content=content)
+        bot = bot_for(settings, message_content=content)
 
         def stop(b: HelpdeskBot = bot) -> None:
             stopping.set()

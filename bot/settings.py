@@ -9,8 +9,13 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.store import POSTGRES, sqlite_path
+
 # Three base64url parts separated by dots: what the Developer Portal hands out.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+
+DEFAULT_DATABASE = "sqlite:///data/helpdesk.sqlite3"
 
 
 class SettingsError(Exception):
@@ -22,7 +27,7 @@ class Settings:
     """Everything the operator can set; see .env.example for each one's meaning."""
 
     token: str = field(repr=False)
-    database_path: Path = Path("data/helpdesk.sqlite3")
+    database_url: str = field(default=DEFAULT_DATABASE, repr=False)  # may carry a password
     help_channel_ids: frozenset[int] = frozenset()
     mod_role_ids: frozenset[int] = frozenset()
     dev_guild_id: int | None = None
@@ -36,6 +41,18 @@ class Settings:
     health_port: int | None = None
     health_host: str = "127.0.0.1"
     ocr_log_channel_id: int | None = None  # each screenshot reading is posted here too
+    shard_count: int | None = None  # SHARD_COUNT: run these shards (AutoShardedBot)
+    shard_ids: tuple[int, ...] | None = None  # SHARD_IDS, e.g. 0-3: this process's shards
+
+    @property
+    def database_path(self) -> Path | None:
+        """The SQLite file, or None when the database is PostgreSQL."""
+        return sqlite_path(self.database_url)
+
+    @property
+    def database_name(self) -> str:
+        """The database for logs and messages, without a password."""
+        return redact_url(self.database_url)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -69,12 +86,41 @@ def _number(name: str, raw: str, kind: type = int) -> int | float:
     return value
 
 
-def _database_path(raw: str) -> Path:
-    if not raw.startswith("sqlite:///"):
-        raise SettingsError(
-            "DATABASE_URL: only sqlite:///PATH is supported, e.g. sqlite:///data/x.db"
-        )
-    return Path(raw.removeprefix("sqlite:///"))
+def _database_url(raw: str) -> str:
+    raw = raw.strip()
+    if (sqlite_path(raw) is not None and raw != "sqlite:///") or raw.startswith(POSTGRES):
+        return raw
+    raise SettingsError(
+        "DATABASE_URL: use sqlite:///PATH (e.g. sqlite:///data/x.db) or"
+        " postgresql://USER:PASSWORD@HOST/DB"
+    )
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password, for logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def _shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT and SHARD_IDS ("0-3", "0,2", "5"); the ids must be below the count."""
+    if not count_raw:
+        if ids_raw:
+            raise SettingsError("SHARD_IDS: set SHARD_COUNT too (how many shards in all)")
+        return None, None
+    count = int(_number("SHARD_COUNT", count_raw))
+    if count < 1:
+        raise SettingsError("SHARD_COUNT: must be 1 or more")
+    if not ids_raw:
+        return count, tuple(range(count))
+    ids: set[int] = set()
+    for part in filter(None, (p.strip() for p in ids_raw.split(","))):
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise SettingsError(f"SHARD_IDS: {part!r} is not a shard number or range like 0-3")
+        ids.update(range(int(low), int(high or low) + 1))
+    if not ids or max(ids) >= count:
+        raise SettingsError(f"SHARD_IDS: shards are numbered 0 to {count - 1}")
+    return count, tuple(sorted(ids))
 
 
 def _values(env: dict[str, str] | None, env_file: Path | None) -> dict[str, str]:
@@ -116,9 +162,10 @@ def load_settings(
     catalog = get("CATALOG_PATH", "").strip()
     health = get("HEALTH_PORT", "").strip()
     ocr_log = get("OCR_LOG_CHANNEL_ID", "").strip()
+    shard_count, shard_ids = _shards(get("SHARD_COUNT", "").strip(), get("SHARD_IDS", "").strip())
     return Settings(
         token=token,
-        database_path=_database_path(get("DATABASE_URL", "sqlite:///data/helpdesk.sqlite3")),
+        database_url=_database_url(get("DATABASE_URL", DEFAULT_DATABASE)),
         help_channel_ids=_ids("HELP_CHANNEL_IDS", get("HELP_CHANNEL_IDS", "")),
         mod_role_ids=_ids("MOD_ROLE_IDS", get("MOD_ROLE_IDS", "")),
         dev_guild_id=next(iter(_ids("DEV_GUILD_ID", dev_guild))) if dev_guild else None,
@@ -132,4 +179,6 @@ def load_settings(
         health_port=int(_number("HEALTH_PORT", health)) if health else None,
         health_host=get("HEALTH_HOST", "127.0.0.1").strip() or "127.0.0.1",
         ocr_log_channel_id=next(iter(_ids("OCR_LOG_CHANNEL_ID", ocr_log))) if ocr_log else None,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )

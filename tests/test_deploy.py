@@ -497,10 +497,11 @@ def test_wheel_holds_the_code_and_migrations(wheel: Path):
         names = set(archive.namelist())
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         scripts = archive.read(entry_points).decode()
-    for path in ("bot/__main__.py", "bot/migrations/001_initial.sql", "cogs/lookup.py"):
+    for path in ("bot/__main__.py", "bot/store/postgres.py", "cogs/lookup.py"):
         assert path in names
-    migrations = {p.name for p in (ROOT / "bot" / "migrations").glob("*.sql")}
-    assert {f"bot/migrations/{m}" for m in migrations} <= names
+    folder = ROOT / "bot" / "store" / "migrations"
+    migrations = {str(p.relative_to(ROOT)) for p in folder.glob("*/*.sql")}
+    assert len(migrations) >= 5 and migrations <= names
     assert re.search(r"^spotify-error-bot\s*=\s*bot\.__main__:main$", scripts, re.M)
     assert not any(n.startswith("tests/") or "__pycache__" in n for n in names)
 

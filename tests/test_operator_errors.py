@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store
+from bot.store import SQLiteStore
 from tests.fakediscord import FakeDiscord, start_bot
 from tests.fakediscord.process import BotProcess
 from tests.support import TOKEN, bot_env
@@ -89,7 +89,7 @@ def test_a_bad_setting_in_dot_env_is_one_line_for_every_command(tmp_path: Path):
 
 
 async def _bot_database(path: Path) -> None:
-    store = await Store.open(path)
+    store = await SQLiteStore.open(path)
     await store.close()
     db = sqlite3.connect(path)
     with db:

@@ -107,9 +107,9 @@ def test_bad_value_names_its_setting(name: str, value: str):
     assert name in _error(DISCORD_TOKEN=TOKEN, **{name: value})
 
 
-def test_database_url_must_be_sqlite_and_is_not_echoed():
-    """A non-SQLite DATABASE_URL is refused by name, without repeating its password."""
-    message = _error(DISCORD_TOKEN=TOKEN, DATABASE_URL="postgres://bot:hunter2@db/helpdesk")
+def test_database_url_is_sqlite_or_postgres_and_its_password_is_never_shown():
+    """Another scheme is refused by name, without repeating the URL's password."""
+    message = _error(DISCORD_TOKEN=TOKEN, DATABASE_URL="mysql://bot:hunter2@db/helpdesk")
     assert "DATABASE_URL" in message and "hunter2" not in message
     assert _load(DISCORD_TOKEN=TOKEN, DATABASE_URL="sqlite:///var/x.db").database_path == Path(
         "var/x.db"
@@ -117,6 +117,28 @@ def test_database_url_must_be_sqlite_and_is_not_echoed():
     assert _load(DISCORD_TOKEN=TOKEN, DATABASE_URL="sqlite:////srv/bot/x.db").database_path == Path(
         "/srv/bot/x.db"
     )
+    pg = _load(DISCORD_TOKEN=TOKEN, DATABASE_URL="postgresql://bot:hunter2@db:5432/helpdesk")
+    assert pg.database_path is None
+    assert pg.database_name == "postgresql://bot:***@db:5432/helpdesk"
+    assert "hunter2" not in repr(pg)
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "expected"),
+    [("", "", (None, None)), ("4", "", (4, (0, 1, 2, 3))), ("4", "1-2", (4, (1, 2))),
+     ("8", "0,5-6", (8, (0, 5, 6)))],
+)  # fmt: skip
+def test_shards_are_a_count_and_this_processs_ids(count, ids, expected):
+    settings = _load(DISCORD_TOKEN=TOKEN, SHARD_COUNT=count, SHARD_IDS=ids)
+    assert (settings.shard_count, settings.shard_ids) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "ids"), [("2", "2"), ("", "0"), ("0", ""), ("2", "a-b"), ("x", "")]
+)
+def test_bad_shards_are_one_line_naming_the_setting(count, ids):
+    message = _error(DISCORD_TOKEN=TOKEN, SHARD_COUNT=count, SHARD_IDS=ids)
+    assert "SHARD_" in message and "\n" not in message
 
 
 # ---------------------------------------------------------------- the .env file

@@ -1,4 +1,4 @@
-"""The store's lessons: picks, moderators' links, per server, and what the retention keeps."""
+"""The store's lessons on both backends: picks, links, per server, and the retention."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import pytest
 import yaml
 
 from bot.learning import Learned
-from bot.store import Store
+from bot.store import Store, open_store
+from tests.test_store import sql
 
 GUILD, OTHER = 1, 2
 QUESTION = "Spotify wants me to move to another country??"
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    opened = await Store.open(tmp_path / "db.sqlite3")
+async def store(store_url: str):
+    opened = await open_store(store_url)
     yield opened
     await opened.close()
 
@@ -62,12 +63,12 @@ async def test_a_link_outranks_picks_and_forgetting_removes_both(store: Store):
     assert await store.learned(GUILD) == []
 
 
-async def test_old_picks_are_purged_with_the_query_texts(tmp_path: Path):
-    store = await Store.open(tmp_path / "db.sqlite3", retention_days=1)
+async def test_old_picks_are_purged_with_the_query_texts(store_url: str):
+    store = await open_store(store_url, retention_days=1)
     try:
         for user in (100, 101, 102):
             await store.add_pick(GUILD, user, QUESTION, "auth:73")
-        await store.db.execute("UPDATE picks SET picked_at = ?", (time.time() - 3 * 86400,))
+        await sql(store, f"UPDATE picks SET picked_at = {time.time() - 3 * 86400}")
         await store.purge()
         assert await store.learned(GUILD) == []
     finally:
@@ -76,7 +77,7 @@ async def test_old_picks_are_purged_with_the_query_texts(tmp_path: Path):
 
 async def test_export_learned_writes_the_catalogs_keywords_format(tmp_path: Path, run_bot):
     db = tmp_path / "db.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(f"sqlite:///{db}")
     await store.link(GUILD, QUESTION, "accounts:408", moderator_id=9)
     await store.link(OTHER, "the green dot is gone", "connect:device-picker", moderator_id=8)
     await store.close()

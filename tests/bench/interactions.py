@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.store import Store
+from bot.store import SQLiteStore
 from tests.bench.stub_bot import QUERY
 from tests.fakediscord import FakeDiscord, start_bot
 from tests.fakediscord.payloads import custom_ids
@@ -90,7 +90,7 @@ async def run_bot(
 async def store_votes(n: int, concurrency: int) -> None:
     """The store alone: sustained vote writes with group commit."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Store.open(Path(tmp) / "votes.sqlite3")
+        store = await SQLiteStore.open(Path(tmp) / "votes.sqlite3")
         from bot.store import Answer
 
         await store.add_answer(Answer(1, "auth:73", 1, 1))

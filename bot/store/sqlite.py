@@ -1,78 +1,38 @@
-"""All SQL of the bot: lookups, posted answers and votes in SQLite, behind a small async API."""
+"""The embedded default: SQLite through aiosqlite, one writer committing batches."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
 
 from bot.learning import PICKS_TO_LEARN, Learned
+from bot.store.base import (
+    CLOSE_TIMEOUT,
+    Answer,
+    Lookup,
+    Stats,
+    Unmatched,
+    migrations,
+    question_key,
+)
+from bot.store.writes import Write, WriteQueue, runs
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-BATCH_MAX = 500  # writes committed together; one commit serves every vote in the batch
-QUEUE_MAX = 10_000  # writes held in memory while the database refuses them
-BUSY_MS = 1000  # SQLite's own wait for a lock, before our back-off takes over
-RETRY_FIRST, RETRY_MAX = 0.1, 5.0
-CLOSE_TIMEOUT = 5.0
+BUSY_MS = 1000  # SQLite's own wait for a lock, before the write queue's back-off takes over
 
 
-class StoreError(Exception):
-    """A write that could not be saved; the caller must not report it as saved."""
+class SQLiteStore:
+    """SQLite through one aiosqlite writer and one reader; writes return once committed."""
 
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    message_id: int
-    entry_id: str
-    guild_id: int | None
-    channel_id: int | None
-    question: str | None = None  # what was asked, kept so a pick under it can be learned
-
-
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """One question asked of the bot and what it found."""
-
-    source: str  # slash | channel | context | pick
-    query: str
-    entry_id: str | None  # None: nothing matched
-    score: float
-    confident: bool
-    guild_id: int | None
-    channel_id: int | None
-
-
-@dataclass(slots=True)
-class Stats:
-    """Counts over a period, for the moderators' report."""
-
-    since: float
-    lookups: int = 0
-    matched: int = 0
-    unmatched: int = 0
-    answers: int = 0
-    votes: int = 0
-    top: list[tuple[str, int]] = field(default_factory=list)
-    # entry id -> {step (None = none worked) -> votes}
-    steps: dict[str, dict[int | None, int]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Unmatched:
-    query: str
-    count: int
-    last_seen: float
-
-
-class Store:
-    """SQLite through one aiosqlite connection; writes are batched and awaited until committed."""
+    shared = False  # one process: what it caches stays true
 
     def __init__(
         self,
@@ -85,112 +45,61 @@ class Store:
         self.reader = reader  # reads never wait behind a write being retried
         self.path = path
         self.retention_days = retention_days
-        self.failing: str | None = None  # the error while the database refuses writes
-        self._queue: asyncio.Queue[tuple[str, tuple, asyncio.Future]] = asyncio.Queue(QUEUE_MAX)
-        self._in_flight = 0
-        self._writer = asyncio.create_task(self._write_loop(), name="store-writer")
+        # A locked, read-only or full database raises OperationalError: writes wait it out.
+        self.writes = WriteQueue(self._commit, (sqlite3.OperationalError,), "store-writer")
+        self._write = self.writes.write
+        self._identify = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, *, retention_days: int = 90) -> Store:
+    async def open(cls, path: Path, *, retention_days: int = 90) -> SQLiteStore:
         """Create the folder and database if needed and apply pending migrations."""
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
         await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-        await _migrate(db)
-        reader = await aiosqlite.connect(path)
+        try:
+            await db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            await _migrate(db)
+            reader = await aiosqlite.connect(path)
+        except BaseException:
+            await db.close()  # or its thread keeps the process from exiting
+            raise
         await reader.execute("PRAGMA query_only=ON")
         store = cls(db, reader, path, retention_days)
         await store.purge()
         return store
 
     @property
+    def failing(self) -> str | None:
+        return self.writes.failing
+
+    @property
     def queued(self) -> int:
         """Writes accepted but not yet committed."""
-        return self._queue.qsize() + self._in_flight
+        return self.writes.queued
 
     async def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Finish queued writes (waiting at most `timeout` for a failing database), then close."""
-        try:
-            await asyncio.wait_for(self._queue.join(), timeout)
-        except TimeoutError:
-            log.error("store: closing with %d writes NOT saved: %s", self.queued, self.failing)
-        self._writer.cancel()
+        await self.writes.close(timeout)
         await self.reader.close()
         await self.db.close()
-
-    async def _write(self, sql: str, params: tuple) -> None:
-        """Queue one write and wait until it is committed (or fails for good)."""
-        future = asyncio.get_running_loop().create_future()
-        try:
-            self._queue.put_nowait((sql, params, future))
-        except asyncio.QueueFull:
-            log.error(
-                "store: %d writes waiting; refusing more until the database recovers", QUEUE_MAX
-            )
-            raise StoreError("too many writes waiting for the database") from None
-        await future
 
     async def ping(self) -> None:
         """A write round trip: proves the database takes writes now."""
         await self._write("UPDATE schema_migrations SET name = name WHERE 0", ())
 
-    async def _write_loop(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < BATCH_MAX and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            self._in_flight = len(batch)
-            try:
-                await self._save(batch)
-            finally:
-                self._in_flight = 0
-                for _ in batch:
-                    self._queue.task_done()
+    @contextlib.asynccontextmanager
+    async def identify_lock(self, bucket: int) -> AsyncIterator[None]:
+        """One process: its own lock is enough (discord.py spaces its shards' IDENTIFYs)."""
+        async with self._identify:
+            yield
 
-    async def _save(self, batch: list[tuple[str, tuple, asyncio.Future]]) -> None:
-        """Commit a batch; wait out a locked, read-only or full database; isolate bad rows."""
-        delay = RETRY_FIRST
-        while True:
-            try:
-                await self._commit(batch)
-            except sqlite3.OperationalError as exc:
-                if self.failing is None:
-                    log.error(
-                        "store: database refuses writes (%s); %d writes wait in memory",
-                        exc,
-                        self.queued,
-                    )
-                self.failing = str(exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX)
-                continue
-            except Exception as exc:  # bad data (or a bug): retrying cannot help, others must go on
-                if len(batch) > 1:
-                    for item in batch:
-                        await self._save([item])
-                    return
-                log.error("store: write rejected: %s", exc)
-                _settle(batch, StoreError(str(exc)))
-                return
-            if self.failing is not None:
-                log.warning("store: database takes writes again")
-                self.failing = None
-            _settle(batch, None)
-            return
-
-    async def _commit(self, batch: list[tuple[str, tuple, asyncio.Future]]) -> None:
+    async def _commit(self, batch: list[Write]) -> None:
         await self.db.execute("BEGIN IMMEDIATE")
         try:
-            i = 0
-            while i < len(batch):  # runs of the same statement go in one executemany
-                j = i
-                while j < len(batch) and batch[j][0] == batch[i][0]:
-                    j += 1
-                await self.db.executemany(batch[i][0], [b[1] for b in batch[i:j]])
-                i = j
+            for sql, params in runs(batch):
+                await self.db.executemany(sql, params)
             await self.db.commit()
         except BaseException:
             if self.db.in_transaction:
@@ -382,36 +291,42 @@ class Store:
             return await cur.fetchone()
 
 
-def question_key(text: str) -> str:
-    """Case- and space-folded question text: the same question asked twice has one key."""
-    return " ".join(text.casefold().split())
-
-
-def _settle(batch: list[tuple[str, tuple, asyncio.Future]], error: Exception | None) -> None:
-    for *_, future in batch:
-        if future.done():
-            continue
-        if error is None:
-            future.set_result(None)
-        else:
-            future.set_exception(error)
-
-
 async def _migrate(db: aiosqlite.Connection) -> None:
-    """Apply numbered migration files not yet recorded in schema_migrations."""
+    """Apply the numbered migrations not yet recorded, under the database's write lock.
+
+    BEGIN IMMEDIATE takes the lock before schema_migrations is read, so of two processes
+    starting together one migrates and the other then finds nothing left to do.
+    """
     await db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
         " name TEXT NOT NULL, applied_at REAL NOT NULL)"
     )
-    async with db.execute("SELECT version FROM schema_migrations") as cur:
-        done = {v for (v,) in await cur.fetchall()}
-    for file in sorted(MIGRATIONS.glob("[0-9]*.sql")):
-        version = int(file.name.split("_", 1)[0])
-        if version in done:
-            continue
-        sql = file.read_text(encoding="utf-8")
-        await db.executescript(
-            f"BEGIN;\n{sql}\nINSERT INTO schema_migrations VALUES"
-            f" ({version}, '{file.name}', {time.time()});\nCOMMIT;"
-        )
-        log.info("store: applied migration %s", file.name)
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        async with db.execute("SELECT version FROM schema_migrations") as cur:
+            done = {v for (v,) in await cur.fetchall()}
+        for migration in migrations("sqlite"):
+            if migration.version in done:
+                continue
+            for statement in _statements(migration.sql):
+                await db.execute(statement)
+            await db.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                (migration.version, migration.name, time.time()),
+            )
+            log.info("store: applied migration %s", migration.name)
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """A migration file's statements, one by one (so they run inside our transaction)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return [s for s in out if s.strip(" ;\n")]
