@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,16 @@ class Session:
     def intents(self) -> int:
         return int(self.identify.get("intents") or 0)
 
+    @property
+    def shard(self) -> tuple[int, int] | None:
+        """(shard id, shard count) from IDENTIFY, or None for an unsharded session."""
+        shard = self.identify.get("shard")
+        return (int(shard[0]), int(shard[1])) if shard else None
+
+    def serves(self, guild_id: int) -> bool:
+        """Discord's routing: a guild belongs to shard (guild_id >> 22) % shard_count."""
+        return self.shard is None or (guild_id >> 22) % self.shard[1] == self.shard[0]
+
 
 class Gateway:
     """Serves the gateway protocol to discord.py (plain JSON text frames)."""
@@ -49,8 +60,10 @@ class Gateway:
         self.heartbeat_interval = heartbeat_interval
         self.sessions: dict[str, Session] = {}
         self.current: Session | None = None
+        self.by_shard: dict[tuple[int, int] | None, Session] = {}  # the latest of each shard
         self.sockets: set[web.WebSocketResponse] = set()
         self.identify_payloads: list[dict[str, Any]] = []
+        self.identify_times: list[float] = []  # time.monotonic() of each IDENTIFY
         self.received: list[dict[str, Any]] = []  # every client frame except heartbeats
         self.heartbeats = 0
         self.resumes = 0
@@ -109,6 +122,7 @@ class Gateway:
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         self.identify_payloads.append(data)
+        self.identify_times.append(time.monotonic())
         if self.fake.token is not None and data.get("token") != self.fake.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
@@ -119,14 +133,16 @@ class Gateway:
         session = Session(secrets.token_hex(16), data, ws=ws)
         self.sessions[session.session_id] = session
         self.current = session
+        self.by_shard[session.shard] = session
         fake = self.fake
+        guilds = [g for g in fake.guilds.values() if session.serves(g.id)]
         ready = {
             "v": 10,
             "user": fake.bot.user_payload() | {"verified": True, "mfa_enabled": False},
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": fake.gateway_url,
-            "guilds": [{"id": str(g), "unavailable": True} for g in fake.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "application": {"id": str(fake.application_id), "flags": (1 << 15) | (1 << 19)},
             "private_channels": [],
             "relationships": [],
@@ -138,7 +154,7 @@ class Gateway:
         if "shard" in data:
             ready["shard"] = data["shard"]
         await self.dispatch("READY", ready, session=session)
-        for guild in fake.guilds.values():
+        for guild in guilds:
             await self.dispatch("GUILD_CREATE", guild.payload(fake.bot), session=session)
         session.awaiting_ready_beat = True
         await self._send(ws, {"op": HEARTBEAT, "d": None})  # answered once READY is parsed
@@ -159,6 +175,7 @@ class Gateway:
             frame = {"op": DISPATCH, "t": "RESUMED", "s": session.seq, "d": {"_trace": []}}
             await self._send(ws, frame)
         self.current = session
+        self.by_shard[session.shard] = session
 
     async def _members_chunk(self, data: dict[str, Any]) -> None:
         members = [m.member_payload() for m in self.fake.guild.members.values()]
@@ -194,7 +211,14 @@ class Gateway:
         session: Session | None = None,
         timeout: float = 5.0,
     ) -> int:
-        """Send a dispatch (op 0); buffered for RESUME when the socket is down."""
+        """Send a dispatch (op 0); buffered for RESUME when the socket is down.
+
+        A guild's event goes to the session of the guild's shard, as Discord routes it.
+        """
+        guild_id = data.get("id") if event == "GUILD_CREATE" else data.get("guild_id")
+        if session is None and guild_id is not None:
+            guild_id = int(guild_id)
+            session = next((s for s in self.by_shard.values() if s.serves(guild_id)), None)
         if session is None:
             await self.changed.wait_until(
                 lambda: self.current, timeout, "the bot to IDENTIFY on the gateway"

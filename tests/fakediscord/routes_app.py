@@ -41,12 +41,12 @@ async def gateway(request: web.Request) -> web.Response:
     data: dict[str, Any] = {"url": fake.gateway_url}
     if request.path.endswith("/bot"):
         data |= {
-            "shards": 1,
+            "shards": fake.shard_count,
             "session_start_limit": {
                 "total": 1000,
                 "remaining": 999,
                 "reset_after": 0,
-                "max_concurrency": 1,
+                "max_concurrency": fake.max_concurrency,
             },
         }
     return json_response(data)

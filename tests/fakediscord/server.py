@@ -45,6 +45,9 @@ class FakeDiscord(UserActions, ChatActions, Guilds):
         self._join(self.guild)
         self.application_id = self.bot.id
         self.token = token  # None: any token is accepted
+        # What GET /gateway/bot recommends: shards, and IDENTIFYs allowed at once.
+        self.shard_count = 1
+        self.max_concurrency = 1
         self.validate = validate
         self.reject_invalid = reject_invalid  # answer violations with 400 as Discord does
         self.requests: list[RecordedRequest] = []
