@@ -55,8 +55,8 @@ def compose() -> dict:
     return yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
 
 
-def test_compose_has_one_bot_service(compose: dict):
-    assert list(compose["services"]) == ["bot"]
+def test_compose_has_the_bot_and_an_optional_postgres(compose: dict):
+    assert list(compose["services"]) == ["bot", "postgres"]
     bot = compose["services"]["bot"]
     build = bot["build"]
     assert (DEPLOY / build["context"]).resolve() == ROOT
@@ -69,6 +69,13 @@ def test_compose_has_one_bot_service(compose: dict):
     assert _seconds(bot["stop_grace_period"]) > DRAIN_SECONDS
     assert "healthcheck" not in bot  # inherited from the image
     assert "ports" not in bot  # health and metrics stay off the host unless asked for
+    # PostgreSQL only with --profile postgres; then the bot waits until it is healthy.
+    postgres = compose["services"]["postgres"]
+    assert postgres["profiles"] == ["postgres"] and "healthcheck" in postgres
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+    wait = bot["depends_on"]["postgres"]
+    assert wait == {"condition": "service_healthy", "required": False}
+    assert "${POSTGRES_PASSWORD:?" in postgres["environment"]["POSTGRES_PASSWORD"]
 
 
 def test_compose_mounts_the_named_volume_at_data(compose: dict):

@@ -3,7 +3,8 @@
 Run: python -m tests.bench.store [--votes 20000] [--flood 20000] [--concurrency 200]
 
 Part 1 calls the store directly: `--votes` concurrent votes on one answer, committed in
-batches by the write queue (group commit), on a SQLite file and on a throwaway PostgreSQL
+batches by the write queue (group commit), 1,000 in flight, on a SQLite file and on a
+throwaway PostgreSQL
 server (fsync on, as in production). Part 2 runs two real bot processes (SHARD_COUNT=2, one
 shard each) on that PostgreSQL against the fake Discord and floods both with `--flood` vote
 clicks in all, then counts what was stored: none lost, none doubled.
@@ -26,13 +27,21 @@ from tests.fakediscord import FakeDiscord, start_bot
 from tests.support import bot_env
 from tests.test_shards import guilds_on_both_shards
 
+IN_FLIGHT = 1_000  # votes waiting at once, as a busy bot's interactions would be
+
 
 async def votes_per_second(url: str, n: int) -> float:
     store = await open_store(url)
+    users = iter(range(n))
+
+    async def voter() -> None:
+        for user in users:
+            await store.vote(1, user, user % 5 or None)
+
     try:
         await store.add_answer(Answer(1, "error:2026", 1, 1))
         started = time.perf_counter()
-        await asyncio.gather(*(store.vote(1, user, user % 5 or None) for user in range(n)))
+        await asyncio.gather(*(voter() for _ in range(IN_FLIGHT)))
         return n / (time.perf_counter() - started)
     finally:
         await store.close()
@@ -89,7 +98,7 @@ async def main_async(args: argparse.Namespace) -> None:
             await conn.execute("CREATE DATABASE bench")
             await conn.close()
             postgres = await votes_per_second(url.replace("/postgres?", "/bench?"), args.votes)
-            print(f"store, {args.votes:,} concurrent votes (group commit):")
+            print(f"store, {args.votes:,} votes, {IN_FLIGHT:,} in flight (group commit):")
             print(f"  SQLite (WAL, synchronous=NORMAL)   {sqlite:9,.0f} votes/s")
             print(f"  PostgreSQL (fsync on)              {postgres:9,.0f} votes/s   target 2,000")
             conn = await asyncpg.connect(url)
