@@ -100,7 +100,7 @@ class HelpdeskBot(commands.Bot):
         if store.shared:  # several processes IDENTIFY: learn how many may at once
             _, _, limits = await self.http.get_bot_gateway()
             self.max_concurrency = max(1, int(limits.get("max_concurrency", 1)))
-        await self.helpdesk.load_learned()
+        await self.helpdesk.lessons.load()
         if self.settings.health_port is not None:
             self.health = HealthServer(self, self.settings.health_host, self.settings.health_port)
             await self.health.start()

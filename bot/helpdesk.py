@@ -24,7 +24,7 @@ from bot.embeds import (
     screenshot_note,
     unread_note,
 )
-from bot.learning import Learned, LearnedIndex
+from bot.lessons import Lessons
 from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
 from bot.metrics import Metrics
@@ -113,29 +113,15 @@ class Helpdesk:
         self.metrics = Metrics()
         self._votes: dict[str, dict[int | None, int]] = {}  # per entry; dropped on each vote
         self._answers: OrderedDict[int, Answer] = OrderedDict()  # recent answers, for votes
-        # Each server's learned phrases, and a count of changes that keys its cached matches.
-        self._learned: dict[int, LearnedIndex] = {}
-        self._lessons = 0
+        self.lessons = Lessons(store)
         self._match_taught = functools.lru_cache(maxsize=MATCHES_CACHED)(self._taught)
         # Screenshots are not read until a cog that reads them opens the engine.
         self.reader = Reader(None, "the OCR engine was not started")
         self.readings = ReadingLog()
 
-    async def load_learned(self) -> None:
-        """Index every server's learned phrases (at start: one query for all of them)."""
-        by_guild: dict[int, list[Learned]] = {}
-        for item in await self.store.learned():
-            by_guild.setdefault(item.guild_id, []).append(item)
-        self._learned = {guild: LearnedIndex(items) for guild, items in by_guild.items()}
-        self._lessons += 1
-
-    async def _relearn(self, guild_id: int) -> None:
-        self._learned[guild_id] = LearnedIndex(await self.store.learned(guild_id))
-        self._lessons += 1
-
-    def _taught(self, query: str, guild_id: int, lessons: int) -> Result:
-        """A match with the server's learned phrases; `lessons` only keys the cache."""
-        return self.matcher.match(query, learned=self._learned.get(guild_id))
+    def _taught(self, query: str, guild_id: int, version: int) -> Result:
+        """A match with the server's learned phrases; `version` only keys the cache."""
+        return self.matcher.match(query, learned=self.lessons.of(guild_id))
 
     async def open_reader(self, client: discord.Client, log_channel_id: int | None) -> Reader:
         """Start the OCR engine once (off the loop); without one, say so once."""
@@ -186,9 +172,11 @@ class Helpdesk:
     def match(self, query: str, source: str, guild_id: int | None = None) -> Result:
         """Match a question, with what its server learned (the text is logged only at DEBUG)."""
         started = time.perf_counter()
-        taught = guild_id is not None and len(self._learned.get(guild_id, ())) > 0
+        taught = self.lessons.of(guild_id) is not None
         result = (
-            self._match_taught(query, guild_id, self._lessons) if taught else self._match(query)
+            self._match_taught(query, guild_id, self.lessons.version)
+            if taught
+            else self._match(query)
         )
         self.metrics.match_seconds.observe(time.perf_counter() - started)
         outcome = "none" if result.best is None else "sure" if result.confident else "unsure"
@@ -382,28 +370,11 @@ class Helpdesk:
         if asked is None or asked.question is None or interaction.guild_id is None:
             return
         try:
-            await self.store.add_pick(
+            await self.lessons.pick(
                 interaction.guild_id, interaction.user.id, asked.question, entry_id
             )
-            await self._relearn(interaction.guild_id)
         except StoreError as exc:  # the answer is out; only the lesson waits for next time
             log.error("pick not recorded guild=%s: %s", interaction.guild_id, exc)
-
-    async def learned(self, guild_id: int) -> list[Learned]:
-        """A server's learned phrases: moderators' links first, then agreed picks."""
-        return await self.store.learned(guild_id)
-
-    async def link(self, guild_id: int, question: str, entry_id: str, moderator_id: int) -> None:
-        """A moderator links a question to an entry: this server learns it at once."""
-        await self.store.link(guild_id, question, entry_id, moderator_id)
-        await self._relearn(guild_id)
-        log.info("learned guild=%s entry=%s moderator=%s", guild_id, entry_id, moderator_id)
-
-    async def forget(self, guild_id: int, phrase: str) -> None:
-        """Remove a learned phrase of one server."""
-        await self.store.forget(guild_id, phrase)
-        await self._relearn(guild_id)
-        log.info("unlearned guild=%s", guild_id)
 
 
 def saved_note(step: int | None) -> str:

@@ -100,7 +100,7 @@ class LinkModal(discord.ui.Modal, title="Link the question to an entry"):
 
 async def link(bot: HelpdeskBot, interaction: discord.Interaction, question: str, entry_id: str):
     """Teach the server the question's entry and say so privately."""
-    await bot.helpdesk.link(interaction.guild_id, question, entry_id, interaction.user.id)
+    await bot.helpdesk.lessons.link(interaction.guild_id, question, entry_id, interaction.user.id)
     await interaction.response.send_message(
         f"Learned: “{quote_user_text(question, 120)}” is `{entry_id}`. Asked again in this"
         " server, it gets that answer.",
@@ -137,13 +137,13 @@ class ForgetSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"seb:for
             await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
             return
         helpdesk = interaction.client.helpdesk
-        learned = await helpdesk.learned(interaction.guild_id)
+        learned = await helpdesk.lessons.learned(interaction.guild_id)
         chosen = self.item.values[0] if self.item.values else ""
         item = next((i for i in learned if key_of(i.phrase) == chosen), None)
         if item is None:
             await interaction.response.send_message(GONE, ephemeral=True)
             return
-        await helpdesk.forget(interaction.guild_id, item.phrase)
+        await helpdesk.lessons.forget(interaction.guild_id, item.phrase)
         await interaction.response.send_message(
             f"Removed: “{quote_user_text(item.phrase, 120)}” no longer leads to `{item.entry_id}`.",
             ephemeral=True,
@@ -199,7 +199,7 @@ class Teaching(commands.Cog):
     @app_commands.guild_only()
     @moderators_only()
     async def learned(self, interaction: discord.Interaction) -> None:
-        learned = await self.bot.helpdesk.learned(interaction.guild_id)
+        learned = await self.bot.helpdesk.lessons.learned(interaction.guild_id)
         embed = discord.Embed(title="Learned phrases", colour=0x1DB954)
         lines = [
             f"{i}. “{quote_user_text(item.phrase, 80)}” → `{item.entry_id}`"
