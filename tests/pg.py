@@ -13,8 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Tests need speed, not durability: a crash loses a throwaway cluster anyway.
+# Tests need speed, not durability: a crash loses a throwaway cluster anyway. (Fault tests
+# that stop the server mid-write start theirs with DURABLE: a commit is then on its WAL.)
 FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+DURABLE = "-c fsync=off -c synchronous_commit=on"
 ENV_URL = "SEB_TEST_POSTGRES"  # a running server's URL; set by .ci/run
 
 
@@ -37,7 +39,7 @@ def url_for(folder: Path, database: str = "postgres") -> str:
     return f"postgresql://{user}@/{database}?host={folder}"
 
 
-def start(folder: Path) -> str:
+def start(folder: Path, settings: str = "") -> str:
     """Create and start a cluster in `folder` (socket inside it); returns its URL."""
     bins = bindir()
     if bins is None:
@@ -49,12 +51,14 @@ def start(folder: Path) -> str:
     user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
     initdb = [str(bins / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "-E", "UTF8"]
     subprocess.run(_as_owner(initdb), check=True, capture_output=True)
+    (folder / "settings").write_text(settings or FAST)
     _pg_ctl_start(bins, folder)
     return url_for(folder)
 
 
 def _pg_ctl_start(bins: Path, folder: Path) -> None:
-    options = f"{FAST} -c listen_addresses='' -c unix_socket_directories={folder}"
+    settings = (folder / "settings").read_text()
+    options = f"{settings} -c listen_addresses='' -c unix_socket_directories={folder}"
     log = str(folder / "server.log")
     cmd = [str(bins / "pg_ctl"), "-D", str(folder / "data"), "-o", options, "-l", log, "-w"]
     subprocess.run(_as_owner([*cmd, "start"]), check=True, capture_output=True)
@@ -71,7 +75,7 @@ def stop(folder: Path, mode: str = "fast") -> None:
 
 
 def restart(folder: Path) -> None:
-    """Stop and start the same cluster (its data stays)."""
+    """Stop (fast: clients are cut off, commits kept) and start the same cluster again."""
     stop(folder)
     _pg_ctl_start(bindir(), folder)
 

@@ -79,7 +79,7 @@ def private_postgres():
         pytest.skip("PostgreSQL is not installed here (no initdb)")
     folder = Path(tempfile.mkdtemp(prefix="seb-pg-restart-"))
     try:
-        yield folder, pg.start(folder)
+        yield folder, pg.start(folder, pg.DURABLE)
     finally:
         pg.stop(folder, "immediate")
         shutil.rmtree(folder, ignore_errors=True)
@@ -90,7 +90,7 @@ async def healthz(port: int) -> tuple[int, str]:
         return r.status, await r.text()
 
 
-async def test_a_postgres_restart_mid_flood_queues_the_writes_and_loses_none(
+async def test_postgres_crashing_mid_flood_queues_the_writes_and_loses_none(
     private_postgres, tmp_path, unused_tcp_port
 ):
     folder, url = private_postgres
@@ -105,7 +105,7 @@ async def test_a_postgres_restart_mid_flood_queues_the_writes_and_loses_none(
             for v in voters
         ]
         await first_saved(clicks)
-        await asyncio.to_thread(pg.stop, folder, "immediate")  # the server goes away
+        await asyncio.to_thread(pg.stop, folder, "immediate")  # it crashes, mid-flood
         later = [fake.make_user(f"late {n}") for n in range(20)]
         waiting = [
             asyncio.create_task(fake.click("seb:v:2:auth:73", answer, user=v, timeout=20))
@@ -117,7 +117,7 @@ async def test_a_postgres_restart_mid_flood_queues_the_writes_and_loses_none(
                 break
             await asyncio.sleep(0.1)
         assert status == 503 and "database" in body
-        await asyncio.to_thread(pg.restart, folder)
+        await asyncio.to_thread(pg.restart, folder)  # then it is back
         results = await asyncio.gather(*clicks, *waiting, return_exceptions=True)
         told_saved = acked(voters + later, results)
         for _ in range(100):  # the queued votes land once the server is back

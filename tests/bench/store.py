@@ -90,8 +90,7 @@ async def flood(url: str, total: int, concurrency: int, logs: Path) -> None:
 async def main_async(args: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="seb-bench-pg-"))
     try:
-        pg.FAST = "-c fsync=on"  # measure PostgreSQL as it runs in production
-        url = pg.start(folder)
+        url = pg.start(folder, "-c fsync=on")  # PostgreSQL as it runs in production
         with tempfile.TemporaryDirectory() as tmp:
             sqlite = await votes_per_second(f"sqlite:///{tmp}/bench.sqlite3", args.votes)
             conn = await asyncpg.connect(url)
