@@ -74,16 +74,19 @@ async def test_open_creates_the_schema_and_records_its_migrations(store: Store):
 
 async def test_two_processes_opening_together_migrate_once(store_url: str):
     """Two starts at the same moment: one migrates under the lock, the other finds it done."""
-    first, second = await asyncio.gather(_open(store_url), _open(store_url))
+    opened = await asyncio.gather(_open(store_url), _open(store_url), return_exceptions=True)
+    stores = [s for s in opened if not isinstance(s, BaseException)]
     try:
+        assert len(stores) == 2, opened
+        first, second = stores
         versions = await sql(first, "SELECT version FROM schema_migrations")
         assert len(versions) == len(set(versions))
         await _answer(second, 1, "auth:73")
         await first.vote(1, 100, 2)
         assert await second.step_votes("auth:73") == {2: 1}
     finally:
-        await first.close()
-        await second.close()
+        for store in stores:
+            await store.close()
 
 
 async def test_sqlite_opens_a_new_folder_with_wal_and_foreign_keys(tmp_path: Path):

@@ -27,6 +27,7 @@ from bot.store.writes import Write, WriteQueue, runs
 log = logging.getLogger(__name__)
 
 BUSY_MS = 1000  # SQLite's own wait for a lock, before the write queue's back-off takes over
+MIGRATION_WAIT = 30.0  # seconds a start waits for another process's migrations to finish
 
 
 class SQLiteStore:
@@ -301,7 +302,7 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
         " name TEXT NOT NULL, applied_at REAL NOT NULL)"
     )
-    await db.execute("BEGIN IMMEDIATE")
+    await _lock(db)
     try:
         async with db.execute("SELECT version FROM schema_migrations") as cur:
             done = {v for (v,) in await cur.fetchall()}
@@ -319,6 +320,19 @@ async def _migrate(db: aiosqlite.Connection) -> None:
     except BaseException:
         await db.rollback()
         raise
+
+
+async def _lock(db: aiosqlite.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting out another process's migration (longer than busy_timeout)."""
+    deadline = time.monotonic() + MIGRATION_WAIT
+    while True:
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def _statements(script: str) -> list[str]:
