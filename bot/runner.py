@@ -14,6 +14,7 @@ import discord
 from bot import logs
 from bot.client import HelpdeskBot, bot_for
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store import DatabaseRefused, DatabaseUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,15 @@ async def _serve(settings: Settings) -> int:
         except discord.LoginFailure:
             log.error("Discord rejected DISCORD_TOKEN: reset it in the Developer Portal")
             return 2
-        except UNREACHABLE as exc:
+        except DatabaseRefused as exc:
+            log.error("the database refused the connection (%s): check DATABASE_URL", exc)
+            return 2
+        except (DatabaseUnreachable, *UNREACHABLE) as exc:
             if stopping.is_set():
                 return 0
-            log.warning("cannot reach Discord (%s); trying again in %.0f s", _reason(exc), delay)
+            what = "the database" if isinstance(exc, DatabaseUnreachable) else "Discord"
+            reason = str(exc) if isinstance(exc, DatabaseUnreachable) else _reason(exc)
+            log.warning("cannot reach %s (%s); trying again in %.0f s", what, reason, delay)
             try:
                 await asyncio.wait_for(stopping.wait(), delay)
                 return 0  # stopped while waiting

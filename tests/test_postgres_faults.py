@@ -129,3 +129,21 @@ async def test_postgres_crashing_mid_flood_queues_the_writes_and_loses_none(
         assert (await healthz(unused_tcp_port))[0] == 200
         await proc.stop()
         fake.assert_valid()
+
+
+async def test_a_database_down_at_start_is_retried_and_a_refusing_one_is_one_line(pg_url, tmp_path):
+    async with FakeDiscord() as fake:
+        down = bot_env(
+            fake, tmp_path / "x.sqlite3", DATABASE_URL="postgresql://bot:pw@127.0.0.1:9/x"
+        )
+        proc = await start_bot(fake, ["run"], env=down, log_dir=tmp_path / "down", ready=False)
+        await proc.wait_ready(15, line=r"cannot reach the database .*trying again in 2 s")
+        assert await proc.stop() == 0
+        assert "Traceback" not in proc.log_text() and "pw@" not in proc.log_text()
+
+        missing = pg_url.replace("/t_", "/nosuch_", 1)
+        refused = bot_env(fake, tmp_path / "x.sqlite3", DATABASE_URL=missing)
+        proc = await start_bot(fake, ["run"], env=refused, log_dir=tmp_path / "no", ready=False)
+        assert await proc.wait(15) == 2
+        assert "the database refused the connection" in proc.log_text()
+        assert "Traceback" not in proc.log_text()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from bot.store.base import (
     Answer,
+    DatabaseRefused,
+    DatabaseUnreachable,
     Lookup,
     Stats,
     Store,
@@ -18,6 +20,8 @@ from bot.store.sqlite import SQLiteStore
 
 __all__ = [
     "Answer",
+    "DatabaseRefused",
+    "DatabaseUnreachable",
     "Lookup",
     "PostgresStore",
     "SQLiteStore",

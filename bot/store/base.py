@@ -21,6 +21,14 @@ class StoreError(Exception):
     """A write that could not be saved; the caller must not report it as saved."""
 
 
+class DatabaseUnreachable(Exception):
+    """The database could not be reached at start (down, restarting, no route): retry."""
+
+
+class DatabaseRefused(Exception):
+    """The database answered but refused us (password, no such database): fix the setting."""
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     message_id: int

@@ -14,6 +14,8 @@ from bot.learning import PICKS_TO_LEARN, Learned
 from bot.store.base import (
     CLOSE_TIMEOUT,
     Answer,
+    DatabaseRefused,
+    DatabaseUnreachable,
     Lookup,
     Stats,
     Unmatched,
@@ -59,9 +61,14 @@ class PostgresStore:
     @classmethod
     async def open(cls, url: str, *, retention_days: int = 90) -> PostgresStore:
         """Connect, apply pending migrations under an advisory lock, purge old texts."""
-        pool = await asyncpg.create_pool(
-            url, min_size=POOL_MIN, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT
-        )
+        try:
+            pool = await asyncpg.create_pool(
+                url, min_size=POOL_MIN, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT
+            )
+        except TRANSIENT as exc:
+            raise DatabaseUnreachable(str(exc) or type(exc).__name__) from None
+        except asyncpg.PostgresError as exc:  # a wrong password, no such database, …
+            raise DatabaseRefused(str(exc)) from None
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
