@@ -187,6 +187,8 @@ class HelpdeskBot(commands.Bot):
 
     async def _shut_down(self) -> None:
         self.draining = True
+        for task in list(self._identifying):  # an IDENTIFY's 5 s hold ends with the process
+            task.cancel()
         helpdesk = getattr(self, "helpdesk", None)
         if helpdesk is None:  # never got past logging in: nothing to finish
             await super().close()

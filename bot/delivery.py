@@ -71,8 +71,10 @@ class Refresher:
                 self._dirty.discard(key)
                 try:
                     await edit()
-                except discord.HTTPException as exc:
-                    log.warning("refresh of answer %s failed: %s", key, exc)
+                except Exception as exc:  # Discord or the database: the next vote tries again
+                    log.warning(
+                        "refresh of answer %s failed: %s", key, str(exc) or type(exc).__name__
+                    )
                 await asyncio.sleep(self.interval)
                 if key not in self._dirty:
                     return

@@ -150,11 +150,17 @@ class Helpdesk:
 
         A shared database takes votes from other processes too: its counts are always read.
         """
-        if self.store.shared:
-            return await self.store.step_votes(entry_id)
-        votes = self._votes.get(entry_id)
+        votes = None if self.store.shared else self._votes.get(entry_id)
         if votes is None:
-            votes = self._votes[entry_id] = await self.store.step_votes(entry_id)
+            try:
+                votes = await self.store.step_votes(entry_id)
+            except Exception as exc:  # a database outage: the answer goes out without counts
+                log.warning(
+                    "vote counts of %s not read: %s", entry_id, str(exc) or type(exc).__name__
+                )
+                return {}
+            if not self.store.shared:
+                self._votes[entry_id] = votes
         return votes
 
     async def reload(self, path: Path | None) -> str:

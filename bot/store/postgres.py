@@ -26,7 +26,9 @@ from bot.store.writes import Write, WriteQueue, runs
 
 log = logging.getLogger(__name__)
 
-POOL_MIN, POOL_MAX = 1, 5  # one writer and a few readers per process
+# Up to one writer and a few readers per process; none kept open while idle, so a database
+# restart does not leave the pool retrying (and logging) to refill a floor.
+POOL_MIN, POOL_MAX = 0, 5
 CONNECT_TIMEOUT = 10.0
 # pg_advisory_lock keys: one for migrations, one space for IDENTIFY buckets.
 MIGRATION_LOCK = 0x5EB_0001
@@ -61,19 +63,18 @@ class PostgresStore:
     @classmethod
     async def open(cls, url: str, *, retention_days: int = 90) -> PostgresStore:
         """Connect, apply pending migrations under an advisory lock, purge old texts."""
-        try:
-            pool = await asyncpg.create_pool(
-                url, min_size=POOL_MIN, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT
-            )
-        except TRANSIENT as exc:
-            raise DatabaseUnreachable(str(exc) or type(exc).__name__) from None
-        except asyncpg.PostgresError as exc:  # a wrong password, no such database, …
-            raise DatabaseRefused(str(exc)) from None
+        pool = await asyncpg.create_pool(
+            url, min_size=POOL_MIN, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT
+        )  # connects on first use
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
-        except BaseException:
+        except BaseException as exc:
             await pool.close()
+            if isinstance(exc, TRANSIENT):
+                raise DatabaseUnreachable(str(exc) or type(exc).__name__) from None
+            if isinstance(exc, asyncpg.PostgresError):  # a wrong password, no such database
+                raise DatabaseRefused(str(exc)) from None
             raise
         store = cls(pool, url, retention_days)
         await store.purge()
@@ -109,7 +110,9 @@ class PostgresStore:
                 yield
                 await asyncio.sleep(IDENTIFY_INTERVAL)  # the next one waits out Discord's limit
             finally:
-                await conn.execute("SELECT pg_advisory_unlock($1, $2)", IDENTIFY_LOCK, bucket)
+                # A connection that is gone has released its locks with it.
+                with contextlib.suppress(asyncpg.PostgresError, *TRANSIENT):
+                    await conn.execute("SELECT pg_advisory_unlock($1, $2)", IDENTIFY_LOCK, bucket)
 
     async def _fetch(self, sql: str, *args) -> list[asyncpg.Record]:
         async with self.pool.acquire() as conn:
