@@ -77,10 +77,15 @@ class Lookup(commands.Cog):
         note = helpdesk.screen_note(seen, result)
         reply = await helpdesk.reply_for(result, private=private, note=note)
         # Nothing found is only useful to the asker: keep the channel clean.
+        ephemeral = private or reply.entry is None
+        if ephemeral and not private and interaction.response.is_done():
+            # Deferred in public while the screenshot was read: take the "thinking…" back, so
+            # the note can go to the asker alone.
+            await interaction.delete_original_response()
         answer_id = await helpdesk.respond(
             interaction,
             reply,
-            ephemeral=private or reply.entry is None,
+            ephemeral=ephemeral,
             source="slash",
             result=result,
         )

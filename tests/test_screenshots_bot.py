@@ -153,3 +153,20 @@ async def test_a_slow_reading_is_deferred_then_answered(fake, bot):
     assert result.type == 5 and result.ephemeral  # deferred: Discord shows "thinking…"
     answer = await result.wait_followup(timeout=30)
     assert answer["embeds"][0]["title"].startswith("accounts:127")
+
+
+async def test_a_deferred_screenshot_that_matches_nothing_is_told_to_the_asker_alone(fake, bot):
+    """Public "thinking…" while the queue is busy, then nothing found: the channel keeps clean."""
+    help_id = fake.channel_id("help")
+    for n, entry_id in enumerate(["auth:1", "auth:2", "auth:3", "accounts:3"] * 2):
+        name, data = shot(entry_id, "desktop")
+        await fake.dispatch_message(
+            help_id, "", files=[(name, data)], author=fake.make_user(f"q{n}")
+        )
+    photo = ("holiday.png", s.noise_photo())
+    result = await fake.slash_command("spotify-error", {"screenshot": photo}, timeout=3)
+    assert result.type == 5 and not result.ephemeral  # deferred in public
+    note = await result.wait_followup(timeout=30)
+    assert note["flags"] & 64  # ephemeral
+    assert note["embeds"][0]["title"] == "No Spotify error matched"
+    assert result.original_deleted
