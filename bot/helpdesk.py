@@ -131,7 +131,7 @@ class Helpdesk:
                 log.info("screenshots: read with %s", self.reader.status)
             else:
                 log.warning("screenshots: images are not read: %s", self.reader.status)
-            self.readings = ReadingLog(client, log_channel_id)
+            self.readings = ReadingLog(client, log_channel_id, self.metrics)
         return self.reader
 
     def screen_note(self, seen: Seen, result: Result) -> str:

@@ -9,6 +9,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 # Matching takes well under a millisecond; the top buckets catch a slow paste or a stall.
 MATCH_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05)
+# OCR of a dialog takes 0.03 s, of a whole desktop 0.6 s; the limit per image is 10 s.
+OCR_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
@@ -29,6 +31,19 @@ class Metrics:
             "seb_match_seconds",
             "Time to match one question.",
             buckets=MATCH_BUCKETS,
+            registry=self.registry,
+        )
+
+        self.screenshots = Counter(
+            "seb_screenshots",
+            "Images read, by outcome: matched, unmatched, no text, unreadable.",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.ocr_seconds = Histogram(
+            "seb_ocr_seconds",
+            "Time to read one image.",
+            buckets=OCR_BUCKETS,
             registry=self.registry,
         )
 

@@ -10,6 +10,7 @@ import discord
 from discord.utils import escape_mentions
 
 from bot.matcher import Result
+from bot.metrics import Metrics
 from bot.screens import Reading, Seen
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,15 @@ class Where:
 class ReadingLog:
     """Logs each reading in one line; posts it to a channel too when one is set."""
 
-    def __init__(self, client: discord.Client | None = None, channel_id: int | None = None):
+    def __init__(
+        self,
+        client: discord.Client | None = None,
+        channel_id: int | None = None,
+        metrics: Metrics | None = None,
+    ):
         self.client = client
         self.channel_id = channel_id
+        self.metrics = metrics
         self.started = client is not None
         self._posts: set[asyncio.Task] = set()  # kept until done, so none is collected early
 
@@ -63,6 +70,19 @@ class ReadingLog:
             reading.seconds,
             f" problem={reading.problem!r}" if reading.problem else "",
         )
+        if self.metrics is not None:
+            outcome = (
+                "unreadable"
+                if reading.problem
+                else "no text"
+                if not reading.text.strip()
+                else "matched"
+                if entry_id
+                else "unmatched"
+            )
+            self.metrics.screenshots.labels(outcome).inc()
+            if not reading.problem:
+                self.metrics.ocr_seconds.observe(reading.seconds)
         if self.client is not None and self.channel_id is not None:
             task = asyncio.create_task(self._post(post_text(reading, where, entry_id, confident)))
             self._posts.add(task)

@@ -170,3 +170,23 @@ async def test_a_deferred_screenshot_that_matches_nothing_is_told_to_the_asker_a
     assert note["flags"] & 64  # ephemeral
     assert note["embeds"][0]["title"] == "No Spotify error matched"
     assert result.original_deleted
+
+
+async def test_readings_are_counted_for_prometheus(fake, tmp_path, unused_tcp_port):
+    env = bot_env(fake, tmp_path / "db.sqlite3", HEALTH_PORT=str(unused_tcp_port))
+    proc = await start_bot(fake, ["run"], env=env, log_dir=tmp_path)
+    help_id = fake.channel_id("help")
+    await fake.post_message(help_id, "", files=[shot("accounts:103")], wait=10)
+    photo = await fake.dispatch_message(
+        help_id, "", files=[("holiday.jpg", s.noise_photo())], author=fake.make_user("tourist")
+    )
+    await fake.assert_silent_after(
+        photo, then=fake.post_message(help_id, "error 2026", author=fake.make_user("next"))
+    )
+    url = f"http://127.0.0.1:{unused_tcp_port}/metrics"
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        text = await response.text()
+    assert 'seb_screenshots_total{outcome="matched"} 1.0' in text
+    assert 'seb_screenshots_total{outcome="no text"} 1.0' in text
+    assert "seb_ocr_seconds_count 2.0" in text
+    await proc.stop()
