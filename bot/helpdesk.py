@@ -14,13 +14,11 @@ from pathlib import Path
 import discord
 
 from bot.catalog import Entry
-from bot.components import answer_view, carries
+from bot.components import carries
 from bot.delivery import REFRESH_INTERVAL, Refresher, send
 from bot.embeds import (
     UNREAD_NOTE,
     answer_embed,
-    header_for,
-    not_found_embed,
     screenshot_note,
     unread_note,
 )
@@ -28,6 +26,7 @@ from bot.lessons import Lessons
 from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
 from bot.metrics import Metrics
+from bot.replies import Reply, answer_reply, compose_reply
 from bot.screens import Reader, Seen, deciding_line, load_reader, quote
 from bot.screens_log import ReadingLog
 from bot.store import Answer, Lookup, Store, StoreError
@@ -45,7 +44,6 @@ NOT_SAVED = "Sorry, your vote could not be saved right now. Please try again in 
 ANSWERS_CACHED = 10_000  # recent answers kept in memory, so a vote needs no database read
 # The same questions come again and again ("error 2026"): their results and replies are kept.
 MATCHES_CACHED = 1024
-REPLIES_CACHED = 256  # one per entry, header and state of its vote counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,46 +58,6 @@ class Asked:
     @classmethod
     def of(cls, interaction: discord.Interaction, source: str) -> Asked:
         return cls(source, interaction.guild_id, interaction.channel_id, interaction.created_at)
-
-
-@dataclass(slots=True)
-class Reply:
-    """An answer ready to send: its embed, components and the entry it names (if one)."""
-
-    embed: discord.Embed
-    view: discord.ui.View | None
-    entry: Entry | None
-
-
-def compose_reply(
-    result: Result, votes: dict[int | None, int], *, private: bool, note: str = ""
-) -> Reply:
-    """The reply to a lookup result, given the vote counts of its best entry (note on top)."""
-    best = result.best
-    if best is None:
-        return Reply(not_found_embed(result.query, result.truncated, note), None, None)
-    # A sure answer stands alone; otherwise the others are one click away.
-    others = () if result.confident else tuple(m.entry for m in result.matches[1:])
-    header = header_for(result.confident, result.ambiguous, len(others), result.truncated)
-    header = "\n".join(filter(None, [note, header]))
-    return answer_reply(best.entry, frozenset(votes.items()), header, others, private)
-
-
-@functools.lru_cache(maxsize=REPLIES_CACHED)
-def answer_reply(
-    entry: Entry,
-    votes: frozenset[tuple[int | None, int]],
-    header: str = "",
-    others: tuple[Entry, ...] = (),
-    private: bool = False,
-) -> Reply:
-    """An entry's reply, built once and sent as often as it is asked for.
-
-    Every component is a DynamicItem, dispatched by its custom_id alone, so one view can go
-    out under any number of messages. Private replies get views of their own: discord.py
-    gives a private reply's view a 15-minute timeout.
-    """
-    return Reply(answer_embed(entry, dict(votes), header), answer_view(entry, list(others)), entry)
 
 
 class Helpdesk:

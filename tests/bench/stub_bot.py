@@ -15,8 +15,9 @@ import signal
 import discord
 from discord.ext import commands
 
-from bot.helpdesk import compose_reply, saved_note
+from bot.helpdesk import saved_note
 from bot.loading import load_matcher
+from bot.replies import compose_reply
 
 QUERY = os.environ.get("BENCH_QUERY", "2026")
 
