@@ -56,11 +56,12 @@ class SQLiteStore:
         """Create the folder and database if needed and apply pending migrations."""
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
-        await db.execute("PRAGMA foreign_keys=ON")
         try:
             await db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            # Switching a new file to WAL needs it alone: another starting process may hold it.
+            await _until_unlocked(lambda: db.execute("PRAGMA journal_mode=WAL"))
+            await db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a kill
+            await db.execute("PRAGMA foreign_keys=ON")
             await _migrate(db)
             reader = await aiosqlite.connect(path)
         except BaseException:
@@ -298,12 +299,12 @@ async def _migrate(db: aiosqlite.Connection) -> None:
     BEGIN IMMEDIATE takes the lock before schema_migrations is read, so of two processes
     starting together one migrates and the other then finds nothing left to do.
     """
-    await db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
-        " name TEXT NOT NULL, applied_at REAL NOT NULL)"
-    )
-    await _lock(db)
+    await _until_unlocked(lambda: db.execute("BEGIN IMMEDIATE"))
     try:
+        await db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+            " name TEXT NOT NULL, applied_at REAL NOT NULL)"
+        )
         async with db.execute("SELECT version FROM schema_migrations") as cur:
             done = {v for (v,) in await cur.fetchall()}
         for migration in migrations("sqlite"):
@@ -322,12 +323,13 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         raise
 
 
-async def _lock(db: aiosqlite.Connection) -> None:
-    """BEGIN IMMEDIATE, waiting out another process's migration (longer than busy_timeout)."""
+async def _until_unlocked(statement) -> None:
+    """Run a statement that needs the write lock, waiting out another process's migration
+    (which can take longer than busy_timeout)."""
     deadline = time.monotonic() + MIGRATION_WAIT
     while True:
         try:
-            await db.execute("BEGIN IMMEDIATE")
+            await statement()
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
