@@ -15,10 +15,19 @@ import asyncpg
 
 from bot.learning import learned_yaml
 from bot.settings import load_settings, redact_url
-from bot.store import open_store, sqlite_path
+from bot.store import DatabaseRefused, DatabaseUnreachable, open_store, sqlite_path
 from bot.store.copy import CopyError, copy
 
 TABLES = ("lookups", "answers", "votes", "picks", "learned")
+# A PostgreSQL server that is down, unreachable or refuses us: one line, exit 1.
+POSTGRES_FAILURES = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    DatabaseUnreachable,
+    DatabaseRefused,
+)
 SALVAGE = (
     "stop the bot and put back the newest `db backup` copy; with no copy, salvage what is"
     " readable: sqlite3 {path} .recover | sqlite3 recovered.sqlite3"
@@ -57,8 +66,12 @@ def _run(coro) -> int:
     """Run a PostgreSQL tool; a server that is down or refuses is one line, exit 1."""
     try:
         return asyncio.run(coro)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-        return _fail(f"PostgreSQL: {str(exc) or type(exc).__name__}", 1)
+    except POSTGRES_FAILURES as exc:
+        return _postgres_failed(exc)
+
+
+def _postgres_failed(exc: BaseException) -> int:
+    return _fail(f"PostgreSQL: {str(exc) or type(exc).__name__}", 1)
 
 
 def _open_readonly(path: Path) -> sqlite3.Connection:
@@ -234,8 +247,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
 def _run_copy(source: str, target: str):
     try:
         return asyncio.run(copy(source, target))
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-        return _fail(f"PostgreSQL: {str(exc) or type(exc).__name__}", 1)
+    except POSTGRES_FAILURES as exc:
+        return _postgres_failed(exc)
     except sqlite3.DatabaseError as exc:
         return _fail(f"SQLite: {exc}", 1)
 
@@ -258,8 +271,8 @@ def cmd_export_learned(args: argparse.Namespace) -> int:
         learned = asyncio.run(read())
     except sqlite3.DatabaseError as exc:
         return _fail(_explain(path, exc), 1)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-        return _fail(f"PostgreSQL: {str(exc) or type(exc).__name__}", 1)
+    except POSTGRES_FAILURES as exc:
+        return _postgres_failed(exc)
     text = learned_yaml(learned)
     if args.output is None:
         sys.stdout.write(text)

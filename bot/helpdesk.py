@@ -65,20 +65,21 @@ class Helpdesk:
 
     def __init__(self, matcher: Matcher, store: Store, refresh_interval: float = REFRESH_INTERVAL):
         self.matcher = matcher
-        self._match = functools.lru_cache(maxsize=MATCHES_CACHED)(matcher.match)
+        # One cache for every question: keyed by the server only when it has lessons, and by
+        # the lessons' version, so a new lesson is never answered from a stale entry.
+        self._match = functools.lru_cache(maxsize=MATCHES_CACHED)(self._matched)
         self.store = store
         self.refresher = Refresher(refresh_interval)
         self.metrics = Metrics()
         self._votes: dict[str, dict[int | None, int]] = {}  # per entry; dropped on each vote
         self._answers: OrderedDict[int, Answer] = OrderedDict()  # recent answers, for votes
         self.lessons = Lessons(store)
-        self._match_taught = functools.lru_cache(maxsize=MATCHES_CACHED)(self._taught)
         # Screenshots are not read until a cog that reads them opens the engine.
         self.reader = Reader(None, "the OCR engine was not started")
         self.readings = ReadingLog()
 
-    def _taught(self, query: str, guild_id: int, version: int) -> Result:
-        """A match with the server's learned phrases; `version` only keys the cache."""
+    def _matched(self, query: str, guild_id: int | None, version: int) -> Result:
+        """A match with the server's learned phrases, if any; `version` only keys the cache."""
         return self.matcher.match(query, learned=self.lessons.of(guild_id))
 
     async def open_reader(self, client: discord.Client, log_channel_id: int | None) -> Reader:
@@ -126,8 +127,7 @@ class Helpdesk:
         matcher = await asyncio.to_thread(load_matcher, path)
         old = len(self.matcher.entries)
         self.matcher = matcher
-        self._match = functools.lru_cache(maxsize=MATCHES_CACHED)(matcher.match)
-        self._match_taught.cache_clear()
+        self._match.cache_clear()
         answer_reply.cache_clear()
         self._votes.clear()
         log.info("catalog reloaded: %d entries (was %d)", len(matcher.entries), old)
@@ -136,12 +136,10 @@ class Helpdesk:
     def match(self, query: str, source: str, guild_id: int | None = None) -> Result:
         """Match a question, with what its server learned (the text is logged only at DEBUG)."""
         started = time.perf_counter()
-        taught = self.lessons.of(guild_id) is not None
-        result = (
-            self._match_taught(query, guild_id, self.lessons.version)
-            if taught
-            else self._match(query)
-        )
+        if self.lessons.of(guild_id) is None:  # untaught servers share one cache entry
+            result = self._match(query, None, 0)
+        else:
+            result = self._match(query, guild_id, self.lessons.version)
         self.metrics.match_seconds.observe(time.perf_counter() - started)
         outcome = "none" if result.best is None else "sure" if result.confident else "unsure"
         self.metrics.lookups.labels(outcome).inc()

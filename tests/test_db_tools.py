@@ -87,7 +87,8 @@ async def test_backup_of_postgres_is_a_pg_dump_that_lists_the_tables(
     assert "TABLE public answers" in listing.stdout and "TABLE public votes" in listing.stdout
 
 
-def test_an_unreachable_postgres_is_one_line_never_a_traceback(run_bot):
-    down = run_bot("db", "check", "--database", "postgresql://nobody@127.0.0.1:9/none")
+@pytest.mark.parametrize("command", ["check", "migrate", "export-learned"])
+def test_an_unreachable_postgres_is_one_line_never_a_traceback(run_bot, command):
+    down = run_bot("db", command, "--database", "postgresql://nobody@127.0.0.1:9/none")
     err = down.stderr.decode()
     assert down.returncode == 1 and err.startswith("error: PostgreSQL") and err.count("\n") == 1

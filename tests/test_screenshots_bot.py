@@ -20,6 +20,16 @@ def shot(entry_id: str, kind: str = "dark") -> tuple[str, bytes]:
     return rendered.name, rendered.data
 
 
+async def busy_reader(fake) -> None:
+    """Eight whole-desktop screenshots in the help channel: the OCR queue is busy a while."""
+    help_id = fake.channel_id("help")
+    for n, entry_id in enumerate(["auth:1", "auth:2", "auth:3", "accounts:3"] * 2):
+        name, data = shot(entry_id, "desktop")
+        await fake.dispatch_message(
+            help_id, "", files=[(name, data)], author=fake.make_user(f"queued{n}")
+        )
+
+
 def reading_lines(log: str) -> list[str]:
     return [line for line in log.splitlines() if "screenshot guild=" in line]
 
@@ -142,12 +152,7 @@ async def test_the_fake_serves_uploaded_files_at_their_url(fake):
 
 async def test_a_slow_reading_is_deferred_then_answered(fake, bot):
     """Behind a queue of whole-desktop screenshots the menu answers "thinking…" within 3 s."""
-    help_id = fake.channel_id("help")
-    for n, entry_id in enumerate(["auth:1", "auth:2", "auth:3", "accounts:3"] * 2):
-        name, data = shot(entry_id, "desktop")
-        await fake.dispatch_message(
-            help_id, "", files=[(name, data)], author=fake.make_user(f"queued{n}")
-        )
+    await busy_reader(fake)
     target = fake.make_message(fake.channel_id("general"), "", files=[shot("accounts:127")])
     result = await fake.message_context_menu("Identify Spotify error", target, timeout=3)
     assert result.type == 5 and result.ephemeral  # deferred: Discord shows "thinking…"
@@ -157,12 +162,7 @@ async def test_a_slow_reading_is_deferred_then_answered(fake, bot):
 
 async def test_a_deferred_screenshot_that_matches_nothing_is_told_to_the_asker_alone(fake, bot):
     """Public "thinking…" while the queue is busy, then nothing found: the channel keeps clean."""
-    help_id = fake.channel_id("help")
-    for n, entry_id in enumerate(["auth:1", "auth:2", "auth:3", "accounts:3"] * 2):
-        name, data = shot(entry_id, "desktop")
-        await fake.dispatch_message(
-            help_id, "", files=[(name, data)], author=fake.make_user(f"q{n}")
-        )
+    await busy_reader(fake)
     photo = ("holiday.png", s.noise_photo())
     result = await fake.slash_command("spotify-error", {"screenshot": photo}, timeout=3)
     assert result.type == 5 and not result.ephemeral  # deferred in public

@@ -98,7 +98,7 @@ class _SQLite:
 
     async def insert(self, table: Table, rows: list[tuple]) -> None:
         marks = ", ".join("?" * len(table.columns))
-        rows = [_ints(table, row) for row in rows]
+        rows = [_typed(table, row, int) for row in rows]
         with self._conn() as db:
             db.executemany(
                 f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"
@@ -143,7 +143,7 @@ class _Postgres:
             await conn.executemany(
                 f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"
                 " ON CONFLICT DO NOTHING",
-                [_bools(table, row) for row in rows],
+                [_typed(table, row, bool) for row in rows],
             )
 
     async def keys(self, table: Table) -> set[tuple]:
@@ -173,15 +173,9 @@ async def _open(url: str) -> _SQLite | _Postgres:
     raise CopyError(f"{url.split(':', 1)[0]!r} is not sqlite:///PATH or postgresql://…")
 
 
-def _bools(table: Table, row: Iterable) -> tuple:
+def _typed(table: Table, row: Iterable, flag: type) -> tuple:
+    """The row with its yes/no columns as this backend stores them (int or bool)."""
     return tuple(
-        bool(v) if c in BOOLEAN and v is not None else v
-        for c, v in zip(table.columns, row, strict=True)
-    )
-
-
-def _ints(table: Table, row: Iterable) -> tuple:
-    return tuple(
-        int(v) if c in BOOLEAN and v is not None else v
+        flag(v) if c in BOOLEAN and v is not None else v
         for c, v in zip(table.columns, row, strict=True)
     )
