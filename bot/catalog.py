@@ -21,6 +21,8 @@ DEFAULT_CATALOG = next(
 SEVERITIES = ("fatal", "error", "warn", "info")
 # Names and links of the documents entries cite by key; not itself a file of entries.
 SOURCES_FILE = "sources.yaml"
+# How people describe each error, one file per language: added to the entries' keywords.
+WORDS_FOLDER = "words"
 
 
 class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[misc]
@@ -313,6 +315,28 @@ def _sources(folder: Path, problems: list[str]) -> dict[str, Source]:
     return sources
 
 
+def _words(folder: Path, ids: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """Phrases per entry id from the words/ files (none without the folder)."""
+    said: dict[str, tuple[str, ...]] = {}
+    words = folder / WORDS_FOLDER
+    for path in sorted(words.glob("*.yaml")) if words.is_dir() else ():
+        name = f"{WORDS_FOLDER}/{path.name}"
+        before = len(problems)
+        root = _compose(path, problems)
+        if len(problems) > before:
+            continue
+        for key, node in _items(root, name, "words", problems):
+            at, entry = f"{name}:{_line(key)}", _text(key)
+            got, problem = _value("keywords", node)
+            if entry not in ids:
+                problem = "no entry has this id"
+            if problem:
+                problems.append(f"{_where(at, entry or '?', 'words')}: {problem}")
+            else:
+                said[entry] = said.get(entry, ()) + got  # type: ignore[operator]
+    return said
+
+
 def catalog_files(path: Path | str | None = None) -> tuple[Path, list[Path]]:
     """The catalog folder and its entry files in name order, the order they load in."""
     folder = Path(path) if path is not None else DEFAULT_CATALOG
@@ -334,8 +358,12 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     entries = [entry for file in files for entry in load_file(file, problems, spellings)]
     problems += _clashes(spellings)
     sources = _sources(folder, problems)
+    said = _words(folder, {e.id for e in entries}, problems)
     if problems:
         raise CatalogError(problems)
-    entries = [replace(e, cites=sources[e.source]) if e.source in sources else e for e in entries]
+    entries = [
+        replace(e, cites=sources.get(e.source), keywords=e.keywords + said.get(e.id, ()))
+        for e in entries
+    ]
     log.info("catalog loaded: %d entries from %d files in %s", len(entries), len(files), folder)
     return Catalog(entries=entries, path=folder)

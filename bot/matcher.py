@@ -48,6 +48,9 @@ LEARNED_SURE, LEARNED_RANK, LEARNED_BESIDE_CODE = 97, 80, 70
 WORD_RANKED = 25  # entries ranked by words at least, whatever the limit: room for ties
 WHY_WORDS = 6  # words named in a words match's reason
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
+# Log lines name errors in CamelCase ("AuthenticationException: TravelRestriction"): for the
+# words, those are the words they are made of.
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,8 @@ class Matcher:
         `learned` is the asking server's learned phrases, if it has any.
         """
         query, truncated = clean(text if isinstance(text, str) else str(text))
-        folded = fold(_SLASH_COMMAND.sub("", query))
+        asked = _SLASH_COMMAND.sub("", query)
+        folded = fold(asked)
         if not folded.strip():
             return Result(query, (), False, truncated=truncated)
         exact = self._ids.get(folded.strip())
@@ -126,11 +130,12 @@ class Matcher:
         code_pick, code_set, unknown = self._codes(folded, foreign, offer)
         bucket, bucket_sure = self._messages(folded, offer)
         taught = self._learned(folded, learned, bool(code_set), offer) if learned else None
-        text_scores = self._words(folded)
+        spelled = fold(_CAMEL.sub(" ", asked)) if _CAMEL.search(asked) else folded
+        text_scores = self._words(spelled)
         listed = [i for i, share in text_scores.items() if share >= TEXT_MIN or i in found]
         ranked_by_words = sorted(listed, key=text_scores.__getitem__, reverse=True)
         for idx in ranked_by_words[: max(limit, WORD_RANKED)]:
-            words = ", ".join(self.text.words(folded, idx)[:WHY_WORDS])
+            words = ", ".join(self.text.words(spelled, idx)[:WHY_WORDS])
             offer(idx, WORDS_MAX * min(1.0, text_scores[idx]), f"words: {words}")
 
         confident = False
@@ -240,8 +245,9 @@ class Matcher:
                 (covered >= CONFIDENT_COVERAGE and not short)
                 or (frag >= CONFIDENT_FRAGMENT[0] and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1])
             )
-            if msg.entry not in best or best[msg.entry][0] < score:
-                best[msg.entry] = (score, sure, msg.shown)
+            for seen in (msg, *self.messages.opening(msg)):
+                if seen.entry not in best or best[seen.entry][0] < score:
+                    best[seen.entry] = (score, sure, msg.shown)
         if not best:
             return [], False
         top = max(s for s, _, _ in best.values())

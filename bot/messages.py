@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -46,6 +47,24 @@ class MessageIndex:
                     self._by_term[term].append(len(self.messages))
                 self.messages.append(Message(idx, skel, core))
         self._vocabulary = list(self._by_term)
+        self._sorted = sorted(range(len(self.messages)), key=lambda mid: self.messages[mid].text)
+        self._texts = [self.messages[mid].text for mid in self._sorted]
+
+    def opening(self, message: Message) -> list[Message]:
+        """Other entries' longer messages that open with this one: the same words on screen.
+
+        "Spotify can't play this right now." is also how two longer dialogs begin, so whoever
+        quotes it may be looking at any of them.
+        """
+        start = bisect.bisect_right(self._texts, message.text)
+        found = []
+        for pos in range(start, len(self._texts)):
+            if not self._texts[pos].startswith(message.text):
+                break
+            longer = self.messages[self._sorted[pos]]
+            if longer.entry != message.entry:
+                found.append(longer)
+        return found
 
     def candidates(self, folded: str, limit: int) -> list[Message]:
         """The messages sharing the most terms with the text, most first."""

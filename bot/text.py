@@ -6,6 +6,8 @@ import functools
 import re
 import unicodedata
 
+from stop_words import get_stop_words
+
 # Longer pastes are cut here before matching; the answer says so (documented in the README).
 MAX_QUERY_CHARS = 4000
 
@@ -34,8 +36,8 @@ _SKELETON_PAIRS = (("rn", "m"), ("vv", "w"))
 _SKELETON_CHARS = str.maketrans("01l|5", "oiiis")
 _HAS_LETTER = re.compile(r"[a-z]")
 
-STOPWORDS = frozenset(
-    """
+# English: our own list, since the library's holds words that name errors ("abroad", "down").
+_ENGLISH_STOPWORDS = """
     a an the is are was were be been am to of in on for and or my i it its me we you your
     but with this that these those by at from as so if then than just very really also says say
     said saying get gets getting got keep keeps when what whats how do does did doing can cant
@@ -43,7 +45,21 @@ STOPWORDS = frozenset(
     there here have has had help please anyone someone anybody pls plz thanks spotify spotifys
     error errors code codes app application message show shows showing popup hi hello hey ok okay
     """.split()
+# The other languages people ask in: their function words ("mi", "de", "не", "ich") would
+# otherwise tie a question to whichever entry's phrases in that language share them.
+STOPWORD_LANGUAGES = (
+    "russian",
+    "chinese",
+    "spanish",
+    "portuguese",
+    "german",
+    "french",
+    "polish",
+    "turkish",
+    "japanese",
 )
+# English words that name errors but stand in those lists ("no" is Spanish, "point" French).
+_ENGLISH_CONTENT = frozenset({"force", "go", "no", "one", "point"})
 
 
 def clean(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
@@ -67,6 +83,18 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_HOMOGLYPHS).casefold())
     text = "".join(c for c in text if not unicodedata.combining(c)).translate(_STROKES)
     return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+STOPWORDS = (
+    frozenset(_ENGLISH_STOPWORDS)
+    | frozenset(
+        fold(word)
+        for language in STOPWORD_LANGUAGES
+        for word in get_stop_words(language)
+        if not any(ch.isdigit() for ch in word)
+    )
+    - _ENGLISH_CONTENT
+)
 
 
 def tokens(folded: str) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.catalog import SEVERITIES, CatalogError, load_catalog
+from bot.matcher import Matcher
 from tests.support import FIREWALL_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,6 +303,33 @@ def test_sources_file_names_the_documents_and_its_problems_are_reported(tmp_path
         "sources:\n  runbook:\n    url: https://wiki.example.org/\n", encoding="utf-8"
     )
     _names(_error(tmp_path), "sources.yaml:2", "runbook", "name")
+
+
+def test_words_files_add_each_languages_phrases_to_their_entries(tmp_path):
+    """words/<lang>.yaml adds phrases to the entries it names; the matcher then finds them."""
+    _write(tmp_path, "50-custom.yaml", _entry("custom:1"), _entry("custom:2"))
+    (tmp_path / "words").mkdir()
+    (tmp_path / "words" / "de.yaml").write_text(
+        'lang: de\nwords:\n  "custom:2":\n    - "fluxkompensator überhitzt"\n',
+        encoding="utf-8",
+    )
+    catalog = load_catalog(tmp_path)
+    assert catalog.get("custom:2").keywords[-1] == "fluxkompensator überhitzt"
+    assert Matcher(catalog).match("mein fluxkompensator ist überhitzt").best.entry.id == "custom:2"
+
+
+def test_a_words_file_naming_no_entry_or_holding_no_list_is_named(tmp_path):
+    """An id no entry has, or phrases that are not a list, is one line with file and line."""
+    _write(tmp_path, "50-custom.yaml", _entry("custom:1"))
+    (tmp_path / "words").mkdir()
+    (tmp_path / "words" / "fr.yaml").write_text(
+        'lang: fr\nwords:\n  "custom:1": "pas une liste"\n  "custom:9":\n    - "flux"\n',
+        encoding="utf-8",
+    )
+    lines = _error(tmp_path).splitlines()
+    assert len(lines) == 2
+    _names(lines[0], "words/fr.yaml:3", "custom:1", "must be a list")
+    _names(lines[1], "words/fr.yaml:4", "custom:9", "no entry has this id")
 
 
 def test_invalid_yaml_names_file_and_line(tmp_path):
