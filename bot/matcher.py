@@ -138,6 +138,10 @@ class Matcher:
             words = ", ".join(self.text.words(spelled, idx)[:WHY_WORDS])
             offer(idx, WORDS_MAX * min(1.0, text_scores[idx]), f"words: {words}")
 
+        def saturated(idx: int, offered: tuple[float, str]) -> float:
+            """Words alone top out at WORDS_MAX: among those, what explains more comes first."""
+            return text_scores[idx] if offered[0] == WORDS_MAX else 0.0
+
         confident = False
         ambiguous = False
         if code_pick is not None:
@@ -150,7 +154,7 @@ class Matcher:
             confident = bucket_sure and not unknown and not foreign
         elif len(bucket) > 1:
             ambiguous = True
-        ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], -saturated(*kv), kv[0]))
         keep = max(limit, len(bucket) if ambiguous else 0)
         matches = tuple(Match(self.entries[i], s, r) for i, (s, r) in ranked[:keep])
         return Result(query, matches, confident and bool(matches), ambiguous, truncated)
