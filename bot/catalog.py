@@ -21,7 +21,7 @@ DEFAULT_CATALOG = next(
 SEVERITIES = ("fatal", "error", "warn", "info")
 # Names and links of the documents entries cite by key; not itself a file of entries.
 SOURCES_FILE = "sources.yaml"
-# How people describe each error, one file per language: added to the entries' keywords.
+# How people describe each error, one file per language: an entry's `said` phrases.
 WORDS_FOLDER = "words"
 
 
@@ -100,6 +100,9 @@ class Entry:
     cause_chain: tuple[str, ...] = ()
     note: str = ""
     keywords: tuple[str, ...] = ()
+    # From words/<lang>.yaml: searched like keywords, but they name other products as context
+    # ("since I installed steam"), so they are not Spotify's naming vocabulary (bot/owners.py).
+    said: tuple[str, ...] = ()
     file: str = field(default="", compare=False)
     cites: Source | None = field(default=None, compare=False)  # what `source` names
 
@@ -361,9 +364,6 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     said = _words(folder, {e.id for e in entries}, problems)
     if problems:
         raise CatalogError(problems)
-    entries = [
-        replace(e, cites=sources.get(e.source), keywords=e.keywords + said.get(e.id, ()))
-        for e in entries
-    ]
+    entries = [replace(e, cites=sources.get(e.source), said=said.get(e.id, ())) for e in entries]
     log.info("catalog loaded: %d entries from %d files in %s", len(entries), len(files), folder)
     return Catalog(entries=entries, path=folder)

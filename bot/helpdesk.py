@@ -154,7 +154,7 @@ class Helpdesk:
         entry: Entry | None,
     ) -> None:
         """Record a lookup and the answer posted for it; one log line for both."""
-        best = result.best if result is not None else None
+        best = result.found if result is not None else None
         if result is not None:
             await self.store.add_lookup(
                 Lookup(

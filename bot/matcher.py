@@ -32,7 +32,14 @@ CONFIDENT_SIMILARITY = 93
 SENTENCE_SHARE = 0.7
 _SENTENCES = re.compile(r"[.!?;\n]+|, but ")
 SENTENCE_WORDS = 3  # shorter pieces are not sentences ("Hi.", "Thanks!")
-TEXT_MIN = 0.3  # share of the query's weight a words-only match must explain to be listed
+TEXT_MIN = 0.25  # share of the query's weight a words-only match must explain to be listed
+# A words-only guess below this share is listed for the asker but, in the moderators' reports,
+# counts as a question nothing answered: /unmatched keeps what it showed at a 0.3 listing bar.
+GUESS_SHARE = 0.3
+# Listed on one word of the question only when it is most of what the question says
+# ("banned"); "mi coche no arranca" shares "arranca" (start) with a launch error by chance.
+GUESS_WORDS = 2
+ONE_WORD_SHARE = 0.35
 MESSAGE_CANDIDATES = 12
 # Scores (0-100) by the kind of evidence, so that a stronger kind outranks a weaker one.
 CODE_SURE = 100  # the one entry a code in the text names
@@ -75,6 +82,14 @@ class Result:
     @property
     def best(self) -> Match | None:
         return self.matches[0] if self.matches else None
+
+    @property
+    def found(self) -> Match | None:
+        """The best match, unless it is only a weak guess by words: what the reports count."""
+        best = self.best
+        if best is None or self.confident or best.score >= WORDS_MAX * GUESS_SHARE:
+            return best
+        return None
 
     def to_json(self) -> dict:
         return {
@@ -132,7 +147,13 @@ class Matcher:
         taught = self._learned(folded, learned, bool(code_set), offer) if learned else None
         spelled = fold(_CAMEL.sub(" ", asked)) if _CAMEL.search(asked) else folded
         text_scores = self._words(spelled)
-        listed = [i for i, share in text_scores.items() if share >= TEXT_MIN or i in found]
+        listed = [
+            i
+            for i, share in text_scores.items()
+            if i in found
+            or share >= ONE_WORD_SHARE
+            or (share >= TEXT_MIN and len(self.text.words(spelled, i)) >= GUESS_WORDS)
+        ]
         ranked_by_words = sorted(listed, key=text_scores.__getitem__, reverse=True)
         for idx in ranked_by_words[: max(limit, WORD_RANKED)]:
             words = ", ".join(self.text.words(spelled, idx)[:WHY_WORDS])

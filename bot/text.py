@@ -26,6 +26,8 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u20
 # without spaces, so their runs are cut into overlapping character pairs, as search engines do.
 _TOKEN = re.compile(r"(?:[^\W_]|\|)+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+# The possessive particles ("我的电脑", "スマホの画面"): a pair across one says nothing.
+_PARTICLES = frozenset("的の")
 # Letters that keep a stroke, not an accent, and so survive NFKD: folded by hand.
 _STROKES = str.maketrans("łøđħıŀ", "lodhil")
 # The same tokens for ASCII text, cut by a byte table: a quarter of findall's time.
@@ -58,6 +60,13 @@ STOPWORD_LANGUAGES = (
     "turkish",
     "japanese",
 )
+# Chinese and Japanese are searched by character pairs; these pairs are their function
+# words ("有些" some, "什么" what, "けど" but), which the lists hold only as single characters.
+_CJK_FUNCTION_PAIRS = """
+    有些 一些 什么 怎么 为什 么办 我的 你的 可以 就是 但是 还是 这个 那个 然后 现在 一直 已经
+    突然 不是 因为 所以 如果 时候 一下 一个 我们 他们 大家 请问 知道 感觉 好像 是不 怎样 吗
+    して です ます けど から って てる でも のに ので とか たら なんか なん ちゃ こと もの
+    """.split()
 # English words that name errors but stand in those lists ("no" is Spanish, "point" French).
 _ENGLISH_CONTENT = frozenset({"force", "go", "no", "one", "point"})
 
@@ -86,7 +95,7 @@ def fold(text: str) -> str:
 
 
 STOPWORDS = (
-    frozenset(_ENGLISH_STOPWORDS)
+    frozenset(_ENGLISH_STOPWORDS + _CJK_FUNCTION_PAIRS)
     | frozenset(
         fold(word)
         for language in STOPWORD_LANGUAGES
@@ -108,7 +117,8 @@ def tokens(folded: str) -> list[str]:
     for token in found:
         for part in re.split(f"({_CJK.pattern})", token):
             if _CJK.fullmatch(part):
-                out += [part[i : i + 2] for i in range(max(len(part) - 1, 1))]
+                pairs = (part[i : i + 2] for i in range(max(len(part) - 1, 1)))
+                out += [pair for pair in pairs if not _PARTICLES.intersection(pair)]
             elif part:
                 out.append(part)
     return out

@@ -14,6 +14,7 @@ from bot.text import fold, terms
 # what the dialog says (messages) and the title name the error; steps and notes only describe it.
 FIELD_WEIGHTS = {
     "keywords": 30,
+    "said": 30,
     "title": 20,
     "messages": 20,
     "codes": 20,
@@ -25,7 +26,7 @@ FIELD_WEIGHTS = {
 }
 BIGRAM_SHARE = 0.5
 # Word pairs are indexed only where phrases carry meaning; in long prose they only add bulk.
-BIGRAM_FIELDS = frozenset({"keywords", "title", "messages", "codes"})
+BIGRAM_FIELDS = frozenset({"keywords", "said", "title", "messages", "codes"})
 # Above this share of all entries a term says nothing about which one is meant.
 MAX_DF_SHARE = 0.25
 MAX_DF = 400

@@ -314,7 +314,7 @@ def test_words_files_add_each_languages_phrases_to_their_entries(tmp_path):
         encoding="utf-8",
     )
     catalog = load_catalog(tmp_path)
-    assert catalog.get("custom:2").keywords[-1] == "fluxkompensator überhitzt"
+    assert catalog.get("custom:2").said == ("fluxkompensator überhitzt",)
     assert Matcher(catalog).match("mein fluxkompensator ist überhitzt").best.entry.id == "custom:2"
 
 
