@@ -153,6 +153,17 @@ async def test_unmatched_lists_questions_nothing_matched(fake, bot, tmp_path):
     assert "my cat sat on the keyboard" in str(report.embeds[0])
 
 
+async def test_a_weak_guess_is_offered_but_moderators_still_see_the_question(fake, bot, tmp_path):
+    """Two common words make an unsure guess for the asker, not an answered question."""
+    weak = "my friend cannot see my playlist"
+    result = await fake.slash_command("spotify-error", {"query": weak})
+    assert result.embeds[0]["title"] != "No Spotify error matched"
+    await wait_for_rows(tmp_path / "db.sqlite3", "SELECT COUNT(*) FROM lookups", 1)
+    mod = fake.make_user("mod3", roles=["Moderator"])
+    report = await fake.slash_command("unmatched", user=mod)
+    assert weak in str(report.embeds[0])
+
+
 async def test_the_same_question_after_a_vote_shows_the_new_count(fake, bot):
     """Replies to a repeated question are reused, but never with stale vote counts."""
 

@@ -29,6 +29,12 @@ LANGUAGES = [
     ("zablokowali mi konto na spotify", "accounts:403"),
     ("spotify hesabım kapatıldı neden", "accounts:403"),
     ("パスワードが間違っていますって出るけど合ってる", "accounts:3"),
+    # Phrases of catalog/words/: situations the entries' own keywords never name.
+    (
+        "ich hab zu viele tabs im browser offen und der web player stoppt",
+        "max_subscriptions_reached",
+    ),
+    ("le lecteur web dit que la lecture protégée est désactivée", "EME_NO_SUPPORTED_KEYSYSTEM"),
 ]
 # Inflected and compound word forms meet the catalog's ("profilimle" is "with my profile").
 WORD_FORMS = [
@@ -49,8 +55,13 @@ STORY = (
     " on the train to work. Turns out I was banned. No idea why, I pay every month and never"
     " shared it with anyone, and the support chat keeps me waiting for hours."
 )
-# One problem per language that is not Spotify's.
-NOT_SPOTIFY = ["мой принтер не печатает", "我的电脑蓝屏了怎么办", "mi coche no arranca"]
+# One problem per language that is not Spotify's, and chat of only function words.
+NOT_SPOTIFY = [
+    "мой принтер не печатает",
+    "我的电脑蓝屏了怎么办",
+    "mi coche no arranca",
+    "hola que tal, mi hermano no sabe nada de esto",
+]
 
 
 @pytest.mark.parametrize("query", COUNTRY)
@@ -126,3 +137,20 @@ def test_a_short_message_is_not_found_inside_longer_different_words(matcher: Mat
     assert matcher.match("it just says No connection").best.entry.id == (
         "authorization-status:no-connection"
     )
+
+
+def test_a_message_that_opens_longer_dialogs_is_any_of_them(matcher: Matcher):
+    """ "Spotify can't play this right now." also begins two longer dialogs: all three tie."""
+    result = matcher.match("it just says Spotify can't play this right now.")
+    assert result.ambiguous and not result.confident
+    assert {m.entry.id for m in result.matches[:3]} == {
+        "ONE_TRACK_UNPLAYABLE",
+        "NOT_AVAILABLE_IN_NON_PREMIUM",
+        "FRAGMENT_REQUEST_FAILED_WITH_STATUS",
+    }
+
+
+def test_a_camel_case_log_word_is_read_as_its_words(matcher: Matcher):
+    """librespot logs "TravelRestriction": the travel restriction of the country mismatch."""
+    log = "Exception in thread main SpotifyAuthenticationException: TravelRestriction"
+    assert matcher.match(log).best.entry.id == "accounts:408"
