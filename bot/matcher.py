@@ -146,13 +146,14 @@ class Matcher:
         bucket, bucket_sure = self._messages(folded, offer)
         taught = self._learned(folded, learned, bool(code_set), offer) if learned else None
         spelled = fold(_CAMEL.sub(" ", asked)) if _CAMEL.search(asked) else folded
-        text_scores = self._words(spelled)
+        hits: dict[int, int] = {}
+        text_scores = self._words(spelled, hits)
         listed = [
             i
             for i, share in text_scores.items()
             if i in found
             or share >= ONE_WORD_SHARE
-            or (share >= TEXT_MIN and len(self.text.words(spelled, i)) >= GUESS_WORDS)
+            or (share >= TEXT_MIN and hits.get(i, 0) >= GUESS_WORDS)
         ]
         ranked_by_words = sorted(listed, key=text_scores.__getitem__, reverse=True)
         for idx in ranked_by_words[: max(limit, WORD_RANKED)]:
@@ -200,9 +201,12 @@ class Matcher:
             offer(idx, score, f'learned: "{hit.phrase}"')
         return sure
 
-    def _words(self, folded: str) -> dict[int, float]:
-        """Each entry's share of the question's words: of the whole text, or of a sentence."""
-        scores = self.text.search(folded)
+    def _words(self, folded: str, hits: dict[int, int]) -> dict[int, float]:
+        """Each entry's share of the question's words: of the whole text, or of a sentence.
+
+        `hits` gets how many of the whole text's words each entry has.
+        """
+        scores = self.text.search(folded, hits)
         sentences = [s for s in _SENTENCES.split(folded) if len(s.split()) >= SENTENCE_WORDS]
         if len(sentences) < 2:
             return scores

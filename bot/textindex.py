@@ -100,8 +100,11 @@ class TextIndex:
         """How much a term says about which entry is meant (its idf)."""
         return self._idf(self._df(term))
 
-    def search(self, folded: str) -> dict[int, float]:
-        """Score in 0..1 per entry: the share of the query's weight that it explains."""
+    def search(self, folded: str, hits: dict[int, int] | None = None) -> dict[int, float]:
+        """Score in 0..1 per entry: the share of the query's weight that it explains.
+
+        `hits`, when given, gets how many of the query's words each entry has.
+        """
         words = list(dict.fromkeys(terms(folded)))
         if not words:
             return {}
@@ -118,6 +121,9 @@ class TextIndex:
             for idx, weight in zip(found[::2], found[1::2], strict=True):
                 # saturated: w / (w + 1), in tenths
                 scores[idx] += idf * weight / (weight + 10.0)
+            if hits is not None and share == 1.0:
+                for idx in found[::2]:
+                    hits[idx] = hits.get(idx, 0) + 1
         return scores
 
     def words(self, folded: str, idx: int) -> list[str]:

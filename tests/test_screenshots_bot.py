@@ -71,6 +71,8 @@ async def test_bad_files_in_a_help_channel_get_silence_and_one_log_line_each(fak
         await fake.dispatch_message(help_id, "", files=[(name, data)], author=fake.make_user(name))
         for name, data in BAD.items()
     ]
+    # One worker reads them in order: once the last one's line is out, every one is read.
+    await bot.wait_ready(30, line=rf"screenshot guild=\S+ channel=\S+ message={posted[-1]['id']} ")
     await fake.assert_silent_after(
         posted[0], then=fake.post_message(help_id, "auth:73", author=fake.make_user("ok"), wait=30)
     )
