@@ -154,3 +154,10 @@ def test_a_camel_case_log_word_is_read_as_its_words(matcher: Matcher):
     """librespot logs "TravelRestriction": the travel restriction of the country mismatch."""
     log = "Exception in thread main SpotifyAuthenticationException: TravelRestriction"
     assert matcher.match(log).best.entry.id == "accounts:408"
+
+
+def test_a_reason_after_the_code_in_other_words_makes_it_a_guess(matcher: Matcher):
+    """ "INVALID_CLIENT: Invalid redirect URI" is another error of the same service."""
+    other = matcher.match("it shows INVALID_CLIENT: Invalid redirect URI after I log in")
+    assert other.best.entry.id == "webapi:401-invalid_client" and not other.confident
+    assert matcher.match("INVALID_CLIENT: Invalid client secret").confident
