@@ -27,8 +27,9 @@ FIELD_WEIGHTS = {
 BIGRAM_SHARE = 0.5
 # Word pairs are indexed only where phrases carry meaning; in long prose they only add bulk.
 BIGRAM_FIELDS = frozenset({"keywords", "said", "title", "messages", "codes"})
-# Above this share of all entries a term says nothing about which one is meant.
-MAX_DF_SHARE = 0.25
+# Above this share of all entries a term says nothing about which one is meant. (0.25 until
+# catalog/words spread topic words such as "login" and "blockieren" over a third of them.)
+MAX_DF_SHARE = 0.5
 MAX_DF = 400
 QUERY_WORDS = 5
 
