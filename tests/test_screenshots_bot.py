@@ -45,6 +45,7 @@ async def test_an_image_only_post_is_answered_and_a_photo_without_text_is_not(fa
     photo = await fake.dispatch_message(
         help_id, "", files=[("holiday.jpg", s.noise_photo())], author=fake.make_user("tourist")
     )
+    await bot.wait_ready(30, line=rf"screenshot guild=\S+ channel=\S+ message={photo['id']} ")
     await fake.assert_silent_after(
         photo, then=fake.post_message(help_id, "error 2026", author=fake.make_user("next"))
     )
@@ -182,6 +183,7 @@ async def test_readings_are_counted_for_prometheus(fake, tmp_path, unused_tcp_po
     photo = await fake.dispatch_message(
         help_id, "", files=[("holiday.jpg", s.noise_photo())], author=fake.make_user("tourist")
     )
+    await proc.wait_ready(30, line=rf"screenshot guild=\S+ channel=\S+ message={photo['id']} ")
     await fake.assert_silent_after(
         photo, then=fake.post_message(help_id, "error 2026", author=fake.make_user("next"))
     )
