@@ -364,6 +364,11 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     said = _words(folder, {e.id for e in entries}, problems)
     if problems:
         raise CatalogError(problems)
-    entries = [replace(e, cites=sources.get(e.source), said=said.get(e.id, ())) for e in entries]
+    entries = [
+        replace(e, cites=sources.get(e.source), said=said.get(e.id, ()))
+        if e.source in sources or e.id in said
+        else e
+        for e in entries
+    ]
     log.info("catalog loaded: %d entries from %d files in %s", len(entries), len(files), folder)
     return Catalog(entries=entries, path=folder)

@@ -277,7 +277,7 @@ class Matcher:
         words = terms(said[1])[:REASON_WORDS]
         if len(words) < 2:
             return False
-        own = sum(idx in self.text.postings.get(w, ())[::2] for w in words)
+        own = sum(self.text.holds(w, idx) for w in words)
         return own * 2 < len(words)
 
     def _messages(self, folded: str, offer) -> tuple[list[int], bool]:

@@ -127,10 +127,14 @@ class TextIndex:
                     hits[idx] = hits.get(idx, 0) + 1
         return scores
 
+    def holds(self, term: str, idx: int) -> bool:
+        """Whether the entry has the term in any field."""
+        return idx in self.postings.get(term, [])[::2]
+
     def words(self, folded: str, idx: int) -> list[str]:
         """The query's terms that this entry has, to say why it matched."""
         return [
             w
             for w in dict.fromkeys(terms(folded))
-            if self._df(w) <= self.limit and idx in self.postings.get(w, [])[::2]
+            if self._df(w) <= self.limit and self.holds(w, idx)
         ]
