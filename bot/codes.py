@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import NamedTuple
 
 from bot.catalog import Entry
@@ -90,6 +91,14 @@ def _squeeze(text: str) -> str:
     return "".join(tokens(fold(text)))
 
 
+def _phrase(status: int) -> str:
+    """The HTTP reason phrase of a status ("Too Many Requests"), or "" for no known status."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 class CodeKeys(NamedTuple):
     """Every key one entry's id and codes are found by."""
 
@@ -142,7 +151,8 @@ class CodeIndex:
         self.numbers: list[set[int]] = []
         self.by_number: dict[int, list[int]] = defaultdict(list)  # any namespace
         self._ns_by_skeleton: dict[str, str] = {}
-        for idx, (numbers, names, namespaces) in enumerate(map(code_keys, entries)):
+        keys = [code_keys(entry) for entry in entries]
+        for idx, (numbers, names, namespaces) in enumerate(keys):
             for ns, value in numbers:
                 if idx not in self.numeric[(ns, value)]:
                     self.numeric[(ns, value)].append(idx)
@@ -155,6 +165,15 @@ class CodeIndex:
                 self._ns_by_skeleton.setdefault(skel, ns)
         # Web API errors: their names are HTTP reason phrases other services send too.
         self._http = {i for (ns, _), found in self.numeric.items() if ns == "http" for i in found}
+        # A status spelled with an error's name ("HTTP 401 invalid_client") is one of the many
+        # errors the API answers with that status: the number alone lists it, the name answers.
+        self._named_status = {
+            i
+            for (ns, value), found in self.numeric.items()
+            if ns == "http"
+            for i in found
+            if _squeeze(_phrase(value)) not in keys[i].names
+        }
         namespaces = {ns for ns, _ in self.numeric} - {"error"}
         for ns in namespaces:  # a bare namespace ("com.spotify.installer") names no one entry
             self.symbols.pop(ns, None)
@@ -215,8 +234,10 @@ class CodeIndex:
         found = self.numeric.get((ns, -value if negative else value)) or self.numeric.get(
             (ns, value), []
         )
+        http = ns == "http"
+        named = http and bool(found) and self._named_status.issuperset(found)
         return CodeHit(
-            text.strip(), tuple(found), specific=ns != "error", strong=True, plain=ns == "http"
+            text.strip(), tuple(found), specific=ns != "error", strong=not named, plain=http
         )
 
     def _symbol_hits(self, folded: str) -> list[CodeHit]:

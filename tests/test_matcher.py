@@ -201,3 +201,17 @@ def test_autocomplete_ranks_ids_by_prefix_and_fills_an_empty_field(matcher: Matc
     # Words work too: every entry whose dialog names a firewall is offered, one of them first.
     offered = [entry.id for entry in matcher.complete("firewall")]
     assert offered[0] in FIREWALL_IDS and set(FIREWALL_IDS) <= set(offered)
+
+
+def test_a_status_alone_lists_the_web_api_error_its_name_answers(matcher: Matcher):
+    """401 is also an expired token: the status lists invalid_client; the name answers it."""
+    expired = matcher.match(
+        "SpotifyException: http status: 401, code:-1 - The access token expired"
+    )
+    assert not expired.confident
+    assert expired.best is not None and expired.best.entry.id == "webapi:401-invalid_client"
+    named = matcher.match("token request: HTTP 401 invalid_client")
+    assert named.confident and named.best.entry.id == "webapi:401-invalid_client"
+    # A status whose catalog name is its own reason phrase means one thing: rate limiting.
+    limited = matcher.match("SpotifyException: http status: 429, code:-1")
+    assert limited.confident and limited.best.entry.id == "webapi:429"
