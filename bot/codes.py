@@ -61,6 +61,10 @@ _PARENS = re.compile(r"\([^)]*\)")
 _SPELLING = re.compile(
     r"^(?P<ns>[^0-9]*?)[\s:]*(?P<num>-?\d+)(?:-(?P<to>\d+)(?![a-z_]))?(?:[\s_-]+(?P<tail>.*))?$"
 )
+# Where the Web API answers: an HTTP status beside a request to any other host ("HTTP 403 on
+# https://gew4-spclient.spotify.com/widevine-license/…") is that host's, not a Web API error.
+WEB_API_HOSTS = ("api.spotify.com", "accounts.spotify.com")
+_URL_HOST = re.compile(r"https?://([a-z0-9.-]+)")
 # Symbols shorter than this, once squeezed, are ordinary words and not codes.
 MIN_SYMBOL = 8
 MAX_SYMBOL_WORDS = 8
@@ -97,6 +101,14 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+def _elsewhere(folded: str, at: int) -> bool:
+    """Whether the line around `at` requests a host other than the Web API's."""
+    start = folded.rfind("\n", 0, at) + 1
+    end = folded.find("\n", at)
+    hosts = _URL_HOST.findall(folded[start : end if end >= 0 else len(folded)])
+    return bool(hosts) and not any(host.endswith(WEB_API_HOSTS) for host in hosts)
 
 
 class CodeKeys(NamedTuple):
@@ -208,7 +220,7 @@ class CodeIndex:
             hit = self._read(before, int(number.translate(_NUM_FIX)), negative)
             if hit is None and whole_number and len(words) == 1:
                 hit = self._numeric_hit(word, "error", int(number.translate(_NUM_FIX)), False)
-            if hit is not None:
+            if hit is not None and not (hit.plain and _elsewhere(folded, spans[i][0])):
                 hits.append(hit)
         hits.extend(self._symbol_hits(folded))
         return hits

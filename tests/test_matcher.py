@@ -215,3 +215,15 @@ def test_a_status_alone_lists_the_web_api_error_its_name_answers(matcher: Matche
     # A status whose catalog name is its own reason phrase means one thing: rate limiting.
     limited = matcher.match("SpotifyException: http status: 429, code:-1")
     assert limited.confident and limited.best.entry.id == "webapi:429"
+
+
+def test_a_status_of_another_hosts_request_is_not_a_web_api_error(matcher: Matcher):
+    """A 403 from the licence server names the licence error; from api.spotify.com, the API's."""
+    licence = matcher.match(
+        "songs stop after a few seconds, console: HTTP 403 on"
+        " https://gue1-spclient.spotify.com/widevine-license/v1/audio/license"
+    )
+    assert licence.best is not None
+    assert licence.best.entry.id == "EME_LICENSE_REQUEST_FAILED_WITH_STATUS", licence.to_json()
+    api = matcher.match("HTTP 403 on https://api.spotify.com/v1/me/player/next")
+    assert api.best is not None and api.best.entry.id.startswith("webapi:403"), api.to_json()
