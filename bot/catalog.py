@@ -23,6 +23,8 @@ SEVERITIES = ("fatal", "error", "warn", "info")
 SOURCES_FILE = "sources.yaml"
 # How people describe each error, one file per language: an entry's `said` phrases.
 WORDS_FOLDER = "words"
+# What other programs print for each error: an entry's `clients` messages.
+CLIENTS_FILE = "clients.yaml"
 
 
 class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[misc]
@@ -83,6 +85,13 @@ class Source:
         return f"{self.name} <{self.url}>" if self.url else self.name
 
 
+class ClientMessage(NamedTuple):
+    """A message another program prints for an entry's error (clients.yaml)."""
+
+    program: str
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One catalog entry: a Spotify error with its causes and fix steps."""
@@ -103,8 +112,14 @@ class Entry:
     # From words/<lang>.yaml: searched like keywords, but they name other products as context
     # ("since I installed steam"), so they are not Spotify's naming vocabulary (bot/owners.py).
     said: tuple[str, ...] = ()
+    clients: tuple[ClientMessage, ...] = ()  # from clients.yaml
     file: str = field(default="", compare=False)
     cites: Source | None = field(default=None, compare=False)  # what `source` names
+
+    @property
+    def client_texts(self) -> tuple[str, ...]:
+        """What other programs print for this error, without their names."""
+        return tuple(message.text for message in self.clients)
 
     @property
     def cited(self) -> Source:
@@ -318,6 +333,19 @@ def _sources(folder: Path, problems: list[str]) -> dict[str, Source]:
     return sources
 
 
+def _by_id(pairs: list, name: str, ids: set[str], problems: list[str], what: str):
+    """(entry id, strings) of each good key of a mapping from ids to lists of strings."""
+    for key, node in pairs:
+        at, entry = f"{name}:{_line(key)}", _text(key)
+        got, problem = _value("keywords", node)
+        if entry not in ids:
+            problem = "no entry has this id"
+        if problem:
+            problems.append(f"{_where(at, entry or '?', what)}: {problem}")
+        else:
+            yield entry, got
+
+
 def _words(folder: Path, ids: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
     """Phrases per entry id from the words/ files (none without the folder)."""
     said: dict[str, tuple[str, ...]] = {}
@@ -328,16 +356,33 @@ def _words(folder: Path, ids: set[str], problems: list[str]) -> dict[str, tuple[
         root = _compose(path, problems)
         if len(problems) > before:
             continue
-        for key, node in _items(root, name, "words", problems):
-            at, entry = f"{name}:{_line(key)}", _text(key)
-            got, problem = _value("keywords", node)
-            if entry not in ids:
-                problem = "no entry has this id"
-            if problem:
-                problems.append(f"{_where(at, entry or '?', 'words')}: {problem}")
-            else:
-                said[entry] = said.get(entry, ()) + got  # type: ignore[operator]
+        for entry, got in _by_id(
+            _items(root, name, "words", problems), name, ids, problems, "words"
+        ):
+            said[entry] = said.get(entry, ()) + got
     return said
+
+
+def _clients(folder: Path, ids: set[str], problems: list[str]) -> dict[str, tuple]:
+    """Other programs' messages per entry id from clients.yaml (none without the file)."""
+    path = folder / CLIENTS_FILE
+    before = len(problems)
+    root = _compose(path, problems) if path.exists() else None
+    found: dict[str, tuple[ClientMessage, ...]] = {}
+    if root is None or len(problems) > before:
+        return found
+    for key, node in _items(root, CLIENTS_FILE, "programs", problems):
+        program = _text(key)
+        given = node.value if type(node) is yaml.MappingNode else []
+        messages = [v for k, v in given if getattr(k, "value", None) == "messages"]
+        if not program or len(messages) != 1 or type(messages[0]) is not yaml.MappingNode:
+            problems.append(
+                f"{CLIENTS_FILE}:{_line(key)}, program {program or '?'}: needs a 'messages' mapping"
+            )
+            continue
+        for entry, got in _by_id(messages[0].value, CLIENTS_FILE, ids, problems, "messages"):
+            found[entry] = found.get(entry, ()) + tuple(ClientMessage(program, t) for t in got)
+    return found
 
 
 def catalog_files(path: Path | str | None = None) -> tuple[Path, list[Path]]:
@@ -346,7 +391,9 @@ def catalog_files(path: Path | str | None = None) -> tuple[Path, list[Path]]:
     if not folder.is_dir():
         raise CatalogError([f"{folder}: not a folder of catalog YAML files"])
     files = sorted(
-        p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name != SOURCES_FILE
+        p
+        for p in folder.iterdir()
+        if p.suffix in (".yaml", ".yml") and p.name not in (SOURCES_FILE, CLIENTS_FILE)
     )
     if not files:
         raise CatalogError([f"{folder}: no .yaml files"])
@@ -361,12 +408,16 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     entries = [entry for file in files for entry in load_file(file, problems, spellings)]
     problems += _clashes(spellings)
     sources = _sources(folder, problems)
-    said = _words(folder, {e.id for e in entries}, problems)
+    ids = {e.id for e in entries}
+    said = _words(folder, ids, problems)
+    clients = _clients(folder, ids, problems)
     if problems:
         raise CatalogError(problems)
     entries = [
-        replace(e, cites=sources.get(e.source), said=said.get(e.id, ()))
-        if e.source in sources or e.id in said
+        replace(
+            e, cites=sources.get(e.source), said=said.get(e.id, ()), clients=clients.get(e.id, ())
+        )
+        if e.source in sources or e.id in said or e.id in clients
         else e
         for e in entries
     ]

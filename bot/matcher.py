@@ -297,13 +297,22 @@ class Matcher:
             if score < MESSAGE_MIN or frag < MIN_FRAGMENT:
                 continue
             short = frag < CONFIDENT_FRAGMENT[0] and frag < 0.6 * content
-            sure = score >= CONFIDENT_SIMILARITY and (
-                (covered >= CONFIDENT_COVERAGE and not short)
-                or (frag >= CONFIDENT_FRAGMENT[0] and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1])
+            # Another program's wording lists its entries, and never answers alone.
+            sure = (
+                not msg.program
+                and score >= CONFIDENT_SIMILARITY
+                and (
+                    (covered >= CONFIDENT_COVERAGE and not short)
+                    or (
+                        frag >= CONFIDENT_FRAGMENT[0]
+                        and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1]
+                    )
+                )
             )
+            said = f'"{msg.shown}"' + (f" ({msg.program})" if msg.program else "")
             for seen in (msg, *self.messages.opening(msg)):
                 if seen.entry not in best or best[seen.entry][0] < score:
-                    best[seen.entry] = (score, sure, msg.shown)
+                    best[seen.entry] = (score, sure, said)
         if not best:
             return [], False
         top = max(s for s, _, _ in best.values())
@@ -314,7 +323,7 @@ class Matcher:
             offer(
                 idx,
                 MESSAGE_BASE + MESSAGE_SHARE * (top if tied else score),
-                f'message "{shown}"{shared if tied else ""}',
+                f"message {shown}{shared if tied else ''}",
             )
         return bucket, all(best[i][1] for i in bucket)
 

@@ -29,6 +29,7 @@ class Message:
     entry: int
     text: str  # skeleton form
     shown: str
+    program: str = ""  # another program that prints it (clients.yaml); "" for Spotify's own
 
 
 class MessageIndex:
@@ -38,14 +39,14 @@ class MessageIndex:
         self.messages: list[Message] = []
         self._by_term: dict[str, list[int]] = defaultdict(list)
         for idx, entry in enumerate(entries):
-            for shown in entry.messages:
+            for program, shown in [("", m) for m in entry.messages] + list(entry.clients):
                 core = _CODE_SUFFIX.sub("", shown).strip()  # as shown, without a code suffix
                 skel = skeleton_text(fold(clean(core)[0]))
                 if len(skel) < MIN_FRAGMENT:
                     continue
                 for term in set(terms(fold(core))):
                     self._by_term[term].append(len(self.messages))
-                self.messages.append(Message(idx, skel, core))
+                self.messages.append(Message(idx, skel, core, program))
         self._vocabulary = list(self._by_term)
         self._sorted = sorted(range(len(self.messages)), key=lambda mid: self.messages[mid].text)
         self._texts = [self.messages[mid].text for mid in self._sorted]

@@ -17,6 +17,7 @@ FIELD_WEIGHTS = {
     "said": 30,
     "title": 20,
     "messages": 20,
+    "client_texts": 20,
     "codes": 20,
     "causes": 10,
     "categories": 5,
@@ -26,7 +27,7 @@ FIELD_WEIGHTS = {
 }
 BIGRAM_SHARE = 0.5
 # Word pairs are indexed only where phrases carry meaning; in long prose they only add bulk.
-BIGRAM_FIELDS = frozenset({"keywords", "said", "title", "messages", "codes"})
+BIGRAM_FIELDS = frozenset({"keywords", "said", "title", "messages", "client_texts", "codes"})
 # Above this share of all entries a term says nothing about which one is meant. (0.25 until
 # catalog/words spread topic words such as "login" and "blockieren" over a third of them.)
 MAX_DF_SHARE = 0.5

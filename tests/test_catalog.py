@@ -332,6 +332,40 @@ def test_a_words_file_naming_no_entry_or_holding_no_list_is_named(tmp_path):
     _names(lines[1], "words/fr.yaml:4", "custom:9", "no entry has this id")
 
 
+def test_clients_file_lists_other_programs_messages_without_answering_on_them(tmp_path):
+    """clients.yaml's messages find their entry like a displayed message, but only list it."""
+    _write(tmp_path, "50-custom.yaml", _entry("custom:1"), _entry("custom:2"))
+    (tmp_path / "clients.yaml").write_text(
+        "programs:\n  fluxd:\n    url: https://example.org/fluxd\n    messages:\n"
+        '      "custom:2":\n        - "Capacitor refused the jump: flux level too low"\n',
+        encoding="utf-8",
+    )
+    catalog = load_catalog(tmp_path)
+    assert catalog.get("custom:2").client_texts == (
+        "Capacitor refused the jump: flux level too low",
+    )
+    result = Matcher(catalog).match(
+        "[fluxd] WARN Capacitor refused the jump: flux level too low (attempt 3)"
+    )
+    assert result.best.entry.id == "custom:2"
+    assert result.best.reason.startswith("message") and "(fluxd)" in result.best.reason
+    assert not result.confident
+
+
+def test_a_clients_file_naming_no_entry_or_no_messages_is_named(tmp_path):
+    """A program without a messages mapping, or an id no entry has: one line each, with line."""
+    _write(tmp_path, "50-custom.yaml", _entry("custom:1"))
+    (tmp_path / "clients.yaml").write_text(
+        "programs:\n  fluxd:\n    url: https://example.org\n  warpd:\n    messages:\n"
+        '      "custom:9": ["warp failed"]\n',
+        encoding="utf-8",
+    )
+    lines = _error(tmp_path).splitlines()
+    assert len(lines) == 2
+    _names(lines[0], "clients.yaml:2", "fluxd", "messages")
+    _names(lines[1], "clients.yaml:6", "custom:9", "no entry has this id")
+
+
 def test_invalid_yaml_names_file_and_line(tmp_path):
     """A YAML syntax error is reported with the file and the line it is on."""
     tmp_path.joinpath("50-custom.yaml").write_text(

@@ -227,3 +227,14 @@ def test_a_status_of_another_hosts_request_is_not_a_web_api_error(matcher: Match
     assert licence.best.entry.id == "EME_LICENSE_REQUEST_FAILED_WITH_STATUS", licence.to_json()
     api = matcher.match("HTTP 403 on https://api.spotify.com/v1/me/player/next")
     assert api.best is not None and api.best.entry.id.startswith("webapi:403"), api.to_json()
+
+
+def test_another_programs_log_line_lists_its_entry_but_does_not_answer(matcher: Matcher):
+    """librespot's login failure names the country error first; the bot still only asks."""
+    result = matcher.match(
+        "[2026-03-02T10:14:09Z ERROR librespot_core::session] Login failed with reason:"
+        " Travel restriction"
+    )
+    assert result.best is not None and result.best.entry.id == "accounts:408", result.to_json()
+    assert "(librespot)" in result.best.reason
+    assert not result.confident
