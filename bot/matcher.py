@@ -13,7 +13,7 @@ from bot.codes import CodeIndex
 from bot.learning import LearnedIndex
 from bot.messages import MIN_FRAGMENT, MessageIndex
 from bot.owners import Owners
-from bot.text import STOPWORDS, clean, fold, skeleton_text, terms
+from bot.text import STOPWORDS, clean, fold, skeleton_text, spelled_out, terms
 from bot.textindex import TextIndex
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,6 @@ WHY_WORDS = 6  # words named in a words match's reason
 _REASON = re.compile(r"\s*:\s*([^\n.:;,(){}\[\]\"']{3,80})")
 REASON_WORDS = 4
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
-# Log lines name errors in CamelCase ("AuthenticationException: TravelRestriction"): for the
-# words, those are the words they are made of.
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +148,8 @@ class Matcher:
         code_pick, code_set, unknown = self._codes(folded, foreign, offer)
         bucket, bucket_sure = self._messages(folded, offer)
         taught = self._learned(folded, learned, bool(code_set), offer) if learned else None
-        spelled = fold(_CAMEL.sub(" ", asked)) if _CAMEL.search(asked) else folded
+        camel = spelled_out(asked)
+        spelled = fold(camel) if camel != asked else folded
         hits: dict[int, int] = {}
         text_scores = self._words(spelled, hits)
         listed = [

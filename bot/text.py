@@ -106,6 +106,16 @@ STOPWORDS = (
 )
 
 
+# Log lines name errors in CamelCase ("AuthenticationException: TravelRestriction"): for the
+# words, those are the words they are made of.
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+
+
+def spelled_out(text: str) -> str:
+    """CamelCase words as the words they are made of ("TravelRestriction": "Travel Restriction")."""
+    return _CAMEL.sub(" ", text)
+
+
 def tokens(folded: str) -> list[str]:
     """Alphanumeric runs of folded text; character pairs of Chinese and Japanese."""
     if folded.isascii():
