@@ -35,6 +35,8 @@ _SENTENCES = re.compile(r"[.!?;\n]+|, but ")
 # less: a clause is a smaller piece of evidence (0.4 gained nothing, 0.6 lost a language case).
 CLAUSE_SHARE = 0.5
 SENTENCE_WORDS = 3  # shorter pieces are not sentences ("Hi.", "Thanks!")
+# Nor is a question of one telling word ("Is there anything I'm doing wrong?").
+SENTENCE_TERMS = 2
 TEXT_MIN = 0.25  # share of the query's weight a words-only match must explain to be listed
 # A words-only guess below this share is listed for the asker but, in the moderators' reports,
 # counts as a question nothing answered: /unmatched keeps what it showed at a 0.3 listing bar.
@@ -211,7 +213,11 @@ class Matcher:
         `hits` gets how many of the whole text's words each entry has.
         """
         scores = self.text.search(folded, hits)
-        sentences = [s for s in _SENTENCES.split(folded) if len(s.split()) >= SENTENCE_WORDS]
+        sentences = [
+            s
+            for s in _SENTENCES.split(folded)
+            if len(s.split()) >= SENTENCE_WORDS and len(terms(s)) >= SENTENCE_TERMS
+        ]
         if len(sentences) < 2:
             return scores
         for sentence in sentences:

@@ -46,6 +46,7 @@ _ENGLISH_STOPWORDS = """
     could won wont would will should t s m ve ll re d im ive dont doesnt didnt isnt any some all
     there here have has had help please anyone someone anybody pls plz thanks spotify spotifys
     error errors code codes app application message show shows showing popup hi hello hey ok okay
+    anything something nothing everything
     """.split()
 # The other languages people ask in: their function words ("mi", "de", "не", "ich") would
 # otherwise tie a question to whichever entry's phrases in that language share them.

@@ -161,3 +161,12 @@ def test_a_reason_after_the_code_in_other_words_makes_it_a_guess(matcher: Matche
     other = matcher.match("it shows INVALID_CLIENT: Invalid redirect URI after I log in")
     assert other.best.entry.id == "webapi:401-invalid_client" and not other.confident
     assert matcher.match("INVALID_CLIENT: Invalid client secret").confident
+
+
+def test_a_closing_question_of_one_word_does_not_pick_the_entry(matcher: Matcher):
+    """'Am I doing something wrong?' says nothing; "wrong" alone must not make it a password."""
+    result = matcher.match(
+        "Songs in my liked list are greyed out since I moved abroad. Am I doing something wrong?"
+    )
+    assert result.best is not None, result.to_json()
+    assert result.best.entry.id == "NOT_AVAILABLE_IN_CURRENT_REGION", result.to_json()
