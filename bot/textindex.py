@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from bot.catalog import Entry
-from bot.text import fold, spelled_out, terms
+from bot.text import fold, terms
 
 # How much a word counts by the field it stands in, in tenths: what people say (keywords),
 # what the dialog says (messages) and the title name the error; steps and notes only describe it.
@@ -48,11 +48,11 @@ def _fields(entry: Entry) -> Iterator[tuple[int, list[str]]]:
         if fld in BIGRAM_FIELDS:
             grams = []
             for text in (value,) if isinstance(value, str) else value:
-                words = terms(fold(spelled_out(text)))
+                words = terms(fold(text))
                 grams += words
                 grams += _pairs(words)
         else:  # prose: one pass over the whole field
-            grams = terms(fold(spelled_out(value if isinstance(value, str) else " ".join(value))))
+            grams = terms(fold(value if isinstance(value, str) else " ".join(value)))
         yield weight, grams
 
 
