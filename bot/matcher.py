@@ -62,6 +62,8 @@ WHY_WORDS = 6  # words named in a words match's reason
 # The reason a service writes after its code ("INVALID_CLIENT: Invalid redirect URI").
 _REASON = re.compile(r"\s*:\s*([^\n.:;,(){}\[\]\"']{3,80})")
 REASON_WORDS = 4
+# A link's scheme and API version say nothing of the error ("https" is not an HTTP status).
+_URL_PARTS = re.compile(r"\bhttps?://|/v\d+/")
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
 
 
@@ -151,7 +153,7 @@ class Matcher:
         bucket, bucket_sure = self._messages(folded, offer)
         taught = self._learned(folded, learned, bool(code_set), offer) if learned else None
         camel = spelled_out(asked)
-        spelled = fold(camel) if camel != asked else folded
+        spelled = _URL_PARTS.sub(" ", fold(camel) if camel != asked else folded)
         hits: dict[int, int] = {}
         text_scores = self._words(spelled, hits)
         listed = [

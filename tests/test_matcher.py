@@ -238,3 +238,13 @@ def test_another_programs_log_line_lists_its_entry_but_does_not_answer(matcher: 
     assert result.best is not None and result.best.entry.id == "accounts:408", result.to_json()
     assert "(librespot)" in result.best.reason
     assert not result.confident
+
+
+def test_a_links_scheme_and_api_version_are_not_words_of_the_error(matcher: Matcher):
+    """ "https" and "/v1/" of a pasted link do not make a licence failure a Web API error."""
+    result = matcher.match(
+        "the call to the endpoint fails: widevine error at"
+        " https://api.spotify.com/v1/widevine-license/v1/audio/license"
+    )
+    assert result.best is not None, result.to_json()
+    assert result.best.entry.id == "EME_LICENSE_REQUEST_FAILED_WITH_STATUS", result.to_json()
