@@ -363,7 +363,9 @@ def _words(folder: Path, ids: set[str], problems: list[str]) -> dict[str, tuple[
     return said
 
 
-def _clients(folder: Path, ids: set[str], problems: list[str]) -> dict[str, tuple]:
+def _clients(
+    folder: Path, ids: set[str], problems: list[str]
+) -> dict[str, tuple[ClientMessage, ...]]:
     """Other programs' messages per entry id from clients.yaml (none without the file)."""
     path = folder / CLIENTS_FILE
     before = len(problems)

@@ -184,7 +184,7 @@ class CodeIndex:
             for (ns, value), found in self.numeric.items()
             if ns == "http"
             for i in found
-            if _squeeze(_phrase(value)) not in keys[i].names
+            if keys[i].names and _squeeze(_phrase(value)) not in keys[i].names
         }
         namespaces = {ns for ns, _ in self.numeric} - {"error"}
         for ns in namespaces:  # a bare namespace ("com.spotify.installer") names no one entry

@@ -315,10 +315,10 @@ class Matcher:
                     )
                 )
             )
-            said = f'"{msg.shown}"' + (f" ({msg.program})" if msg.program else "")
+            quoted = f'"{msg.shown}"' + (f" ({msg.program})" if msg.program else "")
             for seen in (msg, *self.messages.opening(msg)):
                 if seen.entry not in best or best[seen.entry][0] < score:
-                    best[seen.entry] = (score, sure, said)
+                    best[seen.entry] = (score, sure, quoted)
         if not best:
             return [], False
         top = max(s for s, _, _ in best.values())
