@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.fakediscord import FakeDiscord, start_bot
+from tests.fakediscord.guild import FakeUser
 from tests.fakediscord.payloads import walk_components
 from tests.support import bot_env, wait_for_rows
 
@@ -22,8 +23,10 @@ def component(result, placeholder: str) -> dict:
     return found[0]
 
 
-async def ask(fake: FakeDiscord, text: str, guild=None, name: str = "member"):
-    user = fake.make_user(name, guild=guild) if guild else fake.make_user(name)
+async def ask(fake: FakeDiscord, text: str, guild=None, name: str = "member", user=None):
+    """Ask as `user`, or as a new member called `name` (each call of make_user is a new one)."""
+    if user is None:
+        user = fake.make_user(name, guild=guild) if guild else fake.make_user(name)
     return await fake.slash_command("spotify-error", {"query": text}, user=user)
 
 
@@ -71,11 +74,11 @@ PICKED = "songs greyed out and cant log in"
 LESSON_POLLS = 50  # 0.1 s apart: the refresh after a pick is one store read
 
 
-async def pick(fake: FakeDiscord, user: str, entry_id: str) -> None:
-    listed = await ask(fake, PICKED, name=user)
+async def pick(fake: FakeDiscord, user: FakeUser, entry_id: str) -> None:
+    listed = await ask(fake, PICKED, user=user)
     select = component(listed, "Did you mean")
     assert entry_id in [o["value"] for o in select["options"]]
-    answer = await fake.select("seb:pick", [entry_id], listed.message, user=fake.make_user(user))
+    answer = await fake.select("seb:pick", [entry_id], listed.message, user=user)
     assert answer.embeds[0]["title"].startswith(entry_id)
 
 
@@ -86,12 +89,14 @@ async def test_three_users_picking_the_same_entry_rank_it_first_but_never_answer
     ranked = [o["value"] for o in component(before, "Did you mean")["options"]]
     chosen = ranked[-1]  # the list's last guess: picks must lift it to the top
     db = tmp_path / "db.sqlite3"
+    eager = fake.make_user("eager")
     for _ in range(3):  # one user alone, however often, teaches nothing
-        await pick(fake, "eager", chosen)
+        await pick(fake, eager, chosen)
+    await wait_for_rows(db, "SELECT COUNT(*) FROM picks", 1)
     alone = await ask(fake, PICKED, name="checker")
     assert not alone.embeds[0]["title"].startswith(chosen)
-    for user in ("second", "third"):
-        await pick(fake, user, chosen)
+    for name in ("second", "third"):
+        await pick(fake, fake.make_user(name), chosen)
     await wait_for_rows(db, "SELECT COUNT(DISTINCT user_id) FROM picks", 3)
     # The third pick's answer goes out before its lesson is re-read: ask until it is.
     for _ in range(LESSON_POLLS):
