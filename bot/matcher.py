@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 
 # A message counts when this similar (0-100) over at least MIN_FRAGMENT characters.
 MESSAGE_MIN = 86
+# A message this short (characters) reads as other words after two edits ("not connecting"
+# is not "No connection"): its telling words must match at this similarity, one edit's worth
+# ("account is disabled" is still "Account disabled").
+SHORT_MESSAGE, SHORT_MESSAGE_MIN = 20, 92
 # Messages within this many points of the best are the same evidence: a tie, not a guess.
 MESSAGE_TIE = 4
 # Enough of a message to answer unasked: most of it, or a long distinctive piece.
@@ -365,4 +369,13 @@ def _whole_words_ratio(message: str, text: str) -> float:
     found = fuzz.partial_ratio_alignment(message, text)
     start = text.rfind(" ", 0, found.dest_start) + 1
     end = text.find(" ", max(found.dest_end - 1, start))
-    return fuzz.ratio(message, text[start : len(text) if end < 0 else end])
+    window = text[start : len(text) if end < 0 else end]
+    short = len(message) <= SHORT_MESSAGE
+    if short and fuzz.ratio(_telling(message), _telling(window)) < SHORT_MESSAGE_MIN:
+        return 0.0  # other words, not the message
+    return fuzz.ratio(message, window)
+
+
+def _telling(text: str) -> str:
+    """The words of a text that are not stopwords."""
+    return " ".join(w for w in text.split() if w not in STOPWORDS)

@@ -139,6 +139,14 @@ def test_a_short_message_is_not_found_inside_longer_different_words(matcher: Mat
     )
 
 
+def test_a_short_message_is_not_found_in_other_words_a_few_letters_away(matcher: Matcher):
+    """ "not connecting" is two letters from "No connection", and another thing to say."""
+    result = matcher.match("the speaker app says no device found and the tv is not connecting")
+    assert all(not m.reason.startswith("message") for m in result.matches), result.to_json()
+    disabled = matcher.match("I logged in today and my account is disabled")
+    assert disabled.best.reason.startswith("message"), disabled.to_json()
+
+
 def test_a_message_that_opens_longer_dialogs_is_any_of_them(matcher: Matcher):
     """ "Spotify can't play this right now." also begins two longer dialogs: all three tie."""
     result = matcher.match("it just says Spotify can't play this right now.")
