@@ -47,6 +47,7 @@ _ENGLISH_STOPWORDS = """
     there here have has had help please anyone someone anybody pls plz thanks spotify spotifys
     error errors code codes app application message show shows showing popup hi hello hey ok okay
     anything something nothing everything
+    describe description bug reproduce expected behavior behaviour actual
     """.split()
 # The other languages people ask in: their function words ("mi", "de", "не", "ich") would
 # otherwise tie a question to whichever entry's phrases in that language share them.

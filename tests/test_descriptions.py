@@ -178,3 +178,15 @@ def test_a_closing_question_of_one_word_does_not_pick_the_entry(matcher: Matcher
     )
     assert result.best is not None, result.to_json()
     assert result.best.entry.id == "NOT_AVAILABLE_IN_CURRENT_REGION", result.to_json()
+
+
+def test_an_issue_templates_headings_name_no_error(matcher: Matcher):
+    """A bug report's empty template ("Describe the bug", "Expected behavior") says nothing."""
+    template = (
+        "**Describe the bug**\nA clear and concise description of what the bug is.\n"
+        "**To Reproduce**\nSteps to reproduce the behavior\n**Expected behavior**\n"
+        "A clear and concise description of what you expected to happen."
+    )
+    assert not matcher.match(template).matches
+    filled = template.replace("of what the bug is.", "spotify says my account is disabled")
+    assert matcher.match(filled).best.entry.id == "accounts:403"
