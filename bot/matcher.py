@@ -34,7 +34,8 @@ CONFIDENT_SIMILARITY = 93
 # A long story is also read a sentence at a time, so one telling sentence ("I was banned")
 # is not drowned by the rest; a sentence's share counts this much (0.6-0.8 measured alike).
 SENTENCE_SHARE = 0.7
-_SENTENCES = re.compile(r"[.!?;\n]+|, but ")
+# A dot inside a word ("open.spotify.com", "1.2.19", "Spotify.exe") ends no sentence.
+_SENTENCES = re.compile(r"[.!?;]+(?!\w)|\n+|, but ")
 # ... and a long sentence a clause at a time ("…to no avail, my account is banned"), at
 # less: a clause is a smaller piece of evidence (0.4 gained nothing, 0.6 lost a language case).
 CLAUSE_SHARE = 0.5
@@ -66,8 +67,10 @@ WHY_WORDS = 6  # words named in a words match's reason
 # The reason a service writes after its code ("INVALID_CLIENT: Invalid redirect URI").
 _REASON = re.compile(r"\s*:\s*([^\n.:;,(){}\[\]\"']{3,80})")
 REASON_WORDS = 4
-# A link's scheme and API version say nothing of the error ("https" is not an HTTP status).
-_URL_PARTS = re.compile(r"\bhttps?://|/v\d+/")
+# A link's scheme and API version say nothing of the error ("https" is not an HTTP status);
+# a link is a piece of its own, like a sentence.
+_LINK = re.compile(r"\s*\bhttps?://")
+_API_VERSION = re.compile(r"/v\d+/")
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
 
 
@@ -153,11 +156,12 @@ class Matcher:
 
         # Another product named as the error's owner: its messages and numbers are not Spotify's.
         foreign = self.owners.names_other(folded)
-        code_pick, code_set, unknown = self._codes(folded, foreign, offer)
         bucket, bucket_sure = self._messages(folded, offer)
+        code_pick, code_set, unknown = self._codes(folded, foreign, offer, bucket)
         taught = self._learned(folded, learned, bool(code_set), offer) if learned else None
         camel = spelled_out(asked)
-        spelled = _URL_PARTS.sub(" ", fold(camel) if camel != asked else folded)
+        linked = _LINK.sub("\n", fold(camel) if camel != asked else folded)
+        spelled = _API_VERSION.sub(" ", linked)
         hits: dict[int, int] = {}
         text_scores = self._words(spelled, hits)
         listed = [
@@ -219,24 +223,25 @@ class Matcher:
         `hits` gets how many of the whole text's words each entry has.
         """
         scores = self.text.search(folded, hits)
-        sentences = [
-            s
-            for s in _SENTENCES.split(folded)
-            if len(s.split()) >= SENTENCE_WORDS and len(terms(s)) >= SENTENCE_TERMS
-        ]
+        sentences = [s for s in _SENTENCES.split(folded) if _is_piece(s)]
         if len(sentences) < 2:
             return scores
         for sentence in sentences:
             for idx, share in self.text.search(sentence).items():
                 scores[idx] = max(scores.get(idx, 0.0), share * SENTENCE_SHARE)
-            clauses = [c for c in sentence.split(", ") if len(c.split()) >= SENTENCE_WORDS]
+            clauses = [c for c in sentence.split(", ") if _is_piece(c)]
             for clause in clauses if len(clauses) > 1 else ():
                 for idx, share in self.text.search(clause).items():
                     scores[idx] = max(scores.get(idx, 0.0), share * CLAUSE_SHARE)
         return scores
 
-    def _codes(self, folded: str, foreign: bool, offer) -> tuple[int | None, set[int], bool]:
-        """Offer entries named by codes; return the one code answer, all named, any unknown."""
+    def _codes(
+        self, folded: str, foreign: bool, offer, dialog: list[int]
+    ) -> tuple[int | None, set[int], bool]:
+        """Offer entries named by codes; return the one code answer, all named, any unknown.
+
+        `dialog` holds the entries whose displayed message the text quotes.
+        """
         whole = len(folded.split()) == 1
         hits = self.codes.scan(folded, whole_number=whole)
 
@@ -269,6 +274,14 @@ class Matcher:
                 n = int(value[0])
                 for idx in self.codes.by_number.get(abs(n), ()):
                     offer(idx, NUMBER_ELSEWHERE, f"number {n} (as {self.entries[idx].id})")
+        if dialog and not specific and not named.intersection(dialog):
+            # A bare "error 2" beside another entry's dialog is that dialog's own code 2
+            # ("Service is temporarily unavailable … (Error code:2)" is auth:2).
+            numbers = {abs(int(n)) for h in hits for n in re.findall(r"-?\d+$", h.text)}
+            own = [i for i in dialog if numbers & self.codes.numbers[i]]
+            if len(own) == 1:
+                offer(own[0], CODE_SURE, f"its message and code {self.entries[own[0]].id}")
+                return own[0], {own[0]}, unknown
         if len(named) == 1 and not (unknown and not specific):
             pick = next(iter(named))
             if not any(self._described_otherwise(folded, hit.text, pick) for hit in hits):
@@ -358,6 +371,11 @@ class Matcher:
         for m in self.match(text, limit=limit).matches:
             out.setdefault(m.entry.id, m.entry)
         return list(out.values())[:limit]
+
+
+def _is_piece(text: str) -> bool:
+    """Whether a sentence or clause says enough to be read on its own."""
+    return len(text.split()) >= SENTENCE_WORDS and len(terms(text)) >= SENTENCE_TERMS
 
 
 def _whole_words_ratio(message: str, text: str) -> float:

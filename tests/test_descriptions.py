@@ -190,3 +190,26 @@ def test_an_issue_templates_headings_name_no_error(matcher: Matcher):
     assert not matcher.match(template).matches
     filled = template.replace("of what the bug is.", "spotify says my account is disabled")
     assert matcher.match(filled).best.entry.id == "accounts:403"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Spotify won't let me log in while my VPN is on. It says my region is blocked, so"
+        " annoying, I need it",
+        "спотифай не пускает с впн, пишет регион заблокирован. без впн заходит, а мне он нужен",
+    ],
+)
+def test_a_clause_of_one_word_adds_no_suggestion(matcher: Matcher, query):
+    """ "…, I need it" is no clue: "need" must not list the Premium-required entries."""
+    ids = [m.entry.id for m in matcher.match(query).matches[:3]]
+    assert ids[0] == "auth:73", ids
+    assert not any("409" in i or "PREMIUM" in i for i in ids), ids
+
+
+def test_a_bare_number_beside_a_dialog_is_that_dialogs_own_code(matcher: Matcher):
+    """ "(Error code:2)" under auth:2's dialog is auth:2, not the other error 2."""
+    pasted = "it says Service is temporarily unavailable, please try again later. (Error code:2)"
+    result = matcher.match(pasted)
+    assert result.confident and result.best.entry.id == "auth:2", result.to_json()
+    assert matcher.match("Error code: 2").best.entry.id == "error:2"
