@@ -213,3 +213,13 @@ def test_a_bare_number_beside_a_dialog_is_that_dialogs_own_code(matcher: Matcher
     result = matcher.match(pasted)
     assert result.confident and result.best.entry.id == "auth:2", result.to_json()
     assert matcher.match("Error code: 2").best.entry.id == "error:2"
+
+
+def test_a_dot_inside_a_domain_or_version_ends_no_sentence(matcher: Matcher):
+    """ "The web player at open." is no sentence of its own to list web-player errors by."""
+    result = matcher.match(
+        "The web player at open.spotify.com says playback of protected content is not"
+        " enabled. Chrome works fine"
+    )
+    ids = [m.entry.id for m in result.matches[:3]]
+    assert ids[0] == "EME_NO_SUPPORTED_KEYSYSTEM" and "max_subscriptions_reached" not in ids, ids
