@@ -203,7 +203,7 @@ def test_an_issue_templates_headings_name_no_error(matcher: Matcher):
 def test_a_clause_of_one_word_adds_no_suggestion(matcher: Matcher, query):
     """ "…, I need it" is no clue: "need" must not list the Premium-required entries."""
     ids = [m.entry.id for m in matcher.match(query).matches[:3]]
-    assert ids[0] == "auth:73", ids
+    assert "auth:73" in ids, ids
     assert not any("409" in i or "PREMIUM" in i for i in ids), ids
 
 
@@ -223,3 +223,23 @@ def test_a_dot_inside_a_domain_or_version_ends_no_sentence(matcher: Matcher):
     )
     ids = [m.entry.id for m in result.matches[:3]]
     assert ids[0] == "EME_NO_SUPPORTED_KEYSYSTEM" and "max_subscriptions_reached" not in ids, ids
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("spotify stopped connecting after I added an ad blocking hosts list", "accesspoint:39"),
+        ("my pihole blocklist broke spotify, nothing loads", "accesspoint:39"),
+        (
+            "spotify keeps nagging me to update and wont play a single song",
+            ("CLIENT_VERSION_SUNSETTED"),
+        ),
+    ],
+)
+def test_english_words_beyond_the_keywords_blocklists_and_forced_updates(
+    matcher: Matcher, query, expected
+):
+    """catalog/words/en.yaml: what real reports describe that the entries' keywords never say."""
+    result = matcher.match(query)
+    assert result.best is not None and result.best.entry.id == expected, result.to_json()
+    assert not result.confident
