@@ -36,6 +36,14 @@ LANGUAGES = [
     ),
     ("le lecteur web dit que la lecture protégée est désactivée", "EME_NO_SUPPORTED_KEYSYSTEM"),
 ]
+# Chat slang: "пасс" and "акк", 梯子 (a VPN) and 节点 (its server), "acc", "net".
+SLANG = [
+    ("сменил пасс и меня выкинуло с акка везде", "accounts:127"),
+    ("挂梯子换了个节点就登不上了", "auth:73"),
+    ("mein acc wurde gebannt wegen ner mod apk", "accounts:403"),
+    ("spotify dice que no tengo net pero el navegador va bien", "accounts:4"),
+    ("zmieniłem hasło na telefonie i wywaliło mnie wszędzie", "accounts:127"),
+]
 # Inflected and compound word forms meet the catalog's ("profilimle" is "with my profile").
 WORD_FORMS = [
     ("spotify ülkemin profilimle eşleşmediğini söylüyor", "accounts:408"),
@@ -88,6 +96,13 @@ def test_a_description_in_another_language_finds_its_entry_as_a_suggestion(
     matcher: Matcher, query, expected
 ):
     """Describing words make a "Did you mean" list, never an unasked answer."""
+    result = matcher.match(query)
+    assert result.best is not None and result.best.entry.id == expected, result.to_json()
+    assert not result.confident
+
+
+@pytest.mark.parametrize(("query", "expected"), SLANG)
+def test_chat_slang_in_another_language_finds_its_entry(matcher: Matcher, query, expected):
     result = matcher.match(query)
     assert result.best is not None and result.best.entry.id == expected, result.to_json()
     assert not result.confident
