@@ -240,6 +240,20 @@ def test_another_programs_log_line_lists_its_entry_but_does_not_answer(matcher: 
     assert not result.confident
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("mopidy: Spotify login error: <ErrorType.UNABLE_TO_CONTACT_SERVER: 8>", "auth:1"),
+        ("pyspotify raised spotify.Error: CLIENT_TOO_OLD on login", "CLIENT_VERSION_SUNSETTED"),
+    ],
+)
+def test_libspotifys_error_names_list_their_entry(matcher: Matcher, line, expected):
+    """pyspotify prints libspotify's sp_error names; they name the cause, never answer alone."""
+    result = matcher.match(line)
+    assert result.best is not None and result.best.entry.id == expected, result.to_json()
+    assert "(libspotify)" in result.best.reason and not result.confident
+
+
 def test_a_links_scheme_and_api_version_are_not_words_of_the_error(matcher: Matcher):
     """ "https" and "/v1/" of a pasted link do not make a licence failure a Web API error."""
     result = matcher.match(
