@@ -72,6 +72,14 @@ REASON_WORDS = 4
 _LINK = re.compile(r"\s*\bhttps?://")
 _API_VERSION = re.compile(r"/v\d+/")
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
+# The installer or an installation named, in the ten languages ("installed" is not: "error 17
+# since I installed discord" is the firewall's error 17).
+_INSTALLER_WORDS = (
+    "installer installing installation spotifysetup setup.exe instalador instalacion"
+    " instalacao installateur instalator instalacja installationsprogramm yukleyici kurulum"
+    " установщик 安装程序 インストーラ"
+)
+_INSTALLER = re.compile("|".join(rf"(?<!\w){re.escape(fold(w))}" for w in _INSTALLER_WORDS.split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +138,7 @@ class Matcher:
         self.catalog = catalog
         self.entries = catalog.entries
         self._ids = {fold(e.id): i for i, e in enumerate(self.entries)}
+        self._installer = {i for i, e in enumerate(self.entries) if "installer" in e.categories}
         self.codes = CodeIndex(self.entries)
         self.messages = MessageIndex(self.entries)
         self.text = TextIndex(self.entries)
@@ -274,14 +283,22 @@ class Matcher:
                 n = int(value[0])
                 for idx in self.codes.by_number.get(abs(n), ()):
                     offer(idx, NUMBER_ELSEWHERE, f"number {n} (as {self.entries[idx].id})")
+        numbers = {abs(int(n)) for h in hits for n in re.findall(r"-?\d+$", h.text)}
         if dialog and not specific and not named.intersection(dialog):
             # A bare "error 2" beside another entry's dialog is that dialog's own code 2
             # ("Service is temporarily unavailable … (Error code:2)" is auth:2).
-            numbers = {abs(int(n)) for h in hits for n in re.findall(r"-?\d+$", h.text)}
             own = [i for i in dialog if numbers & self.codes.numbers[i]]
             if len(own) == 1:
                 offer(own[0], CODE_SURE, f"its message and code {self.entries[own[0]].id}")
                 return own[0], {own[0]}, unknown
+        if not specific and not named <= self._installer and _INSTALLER.search(folded):
+            # The installer numbers its own errors: "the installer says Error code: 17" is
+            # not the firewall's 17. Its own code answers; another's is only listed.
+            own = [i for i in self._installer if numbers & self.codes.numbers[i]]
+            if len(own) == 1:
+                offer(own[0], CODE_SURE, f"code {self.entries[own[0]].id}, beside the installer")
+                return own[0], {own[0]}, unknown
+            return None, named, unknown
         if len(named) == 1 and not (unknown and not specific):
             pick = next(iter(named))
             if not any(self._described_otherwise(folded, hit.text, pick) for hit in hits):

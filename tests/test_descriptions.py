@@ -260,3 +260,18 @@ def test_english_words_beyond_the_keywords(matcher: Matcher, query, expected):
     result = matcher.match(query)
     assert result.best is not None and result.best.entry.id == expected, result.to_json()
     assert not result.confident
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "the installer says Error code: 17 and quits",
+        "SpotifySetup.exe fails with error code 17",
+        "el instalador de spotify me da error 17",
+    ],
+)
+def test_a_bare_number_beside_the_installer_is_the_installers(matcher: Matcher, query):
+    """The installer numbers its own errors: its 17 is not the firewall's, so it only lists."""
+    assert not matcher.match(query).confident
+    own = matcher.match("the installer says error 18")
+    assert own.confident and own.best.entry.id == "installer:18"
