@@ -142,11 +142,12 @@ async def burst(images: int, slash: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=57)
-    parser.add_argument("--burst", type=int, default=50)
-    parser.add_argument("--slash", type=int, default=200)
+    parser.add_argument("--burst", type=int, default=50, help="0 skips the bot's phase")
+    parser.add_argument("--slash", type=int, default=200, help="0 skips the bot's phase")
     args = parser.parse_args()
     score(args.per_kind)
-    asyncio.run(burst(args.burst, args.slash))
+    if args.burst > 0 and args.slash > 0:
+        asyncio.run(burst(args.burst, args.slash))
 
 
 if __name__ == "__main__":
