@@ -287,23 +287,28 @@ class Matcher:
         if dialog and not specific and not named.intersection(dialog):
             # A bare "error 2" beside another entry's dialog is that dialog's own code 2
             # ("Service is temporarily unavailable … (Error code:2)" is auth:2).
-            own = [i for i in dialog if numbers & self.codes.numbers[i]]
-            if len(own) == 1:
-                offer(own[0], CODE_SURE, f"its message and code {self.entries[own[0]].id}")
-                return own[0], {own[0]}, unknown
+            own = self._numbered(dialog, numbers)
+            if own is not None:
+                offer(own, CODE_SURE, f"its message and code {self.entries[own].id}")
+                return own, {own}, unknown
         if not specific and not named <= self._installer and _INSTALLER.search(folded):
             # The installer numbers its own errors: "the installer says Error code: 17" is
             # not the firewall's 17. Its own code answers; another's is only listed.
-            own = [i for i in self._installer if numbers & self.codes.numbers[i]]
-            if len(own) == 1:
-                offer(own[0], CODE_SURE, f"code {self.entries[own[0]].id}, beside the installer")
-                return own[0], {own[0]}, unknown
+            own = self._numbered(self._installer, numbers)
+            if own is not None:
+                offer(own, CODE_SURE, f"code {self.entries[own].id}, beside the installer")
+                return own, {own}, unknown
             return None, named, unknown
         if len(named) == 1 and not (unknown and not specific):
             pick = next(iter(named))
             if not any(self._described_otherwise(folded, hit.text, pick) for hit in hits):
                 return pick, named, unknown
         return None, named, unknown
+
+    def _numbered(self, among, numbers: set[int]) -> int | None:
+        """The one entry among these whose code has one of the numbers, if just one has."""
+        own = [i for i in among if numbers & self.codes.numbers[i]]
+        return own[0] if len(own) == 1 else None
 
     def _described_otherwise(self, folded: str, code: str, idx: int) -> bool:
         """Whether the reason written after "CODE:" is in words the entry never uses.
