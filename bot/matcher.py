@@ -6,31 +6,18 @@ import logging
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 from bot.catalog import Catalog, Entry
 from bot.codes import CodeIndex
 from bot.learning import LearnedIndex
-from bot.messages import MIN_FRAGMENT, MessageIndex
+from bot.messages import MessageIndex
 from bot.owners import Owners
-from bot.text import STOPWORDS, clean, fold, skeleton_text, spelled_out, terms
+from bot.text import clean, fold, spelled_out, terms
 from bot.textindex import TextIndex
 
 log = logging.getLogger(__name__)
 
-# A message counts when this similar (0-100) over at least MIN_FRAGMENT characters.
-MESSAGE_MIN = 86
-# A message this short (characters) reads as other words after two edits ("not connecting"
-# is not "No connection"): its telling words must match at this similarity, one edit's worth
-# ("account is disabled" is still "Account disabled").
-SHORT_MESSAGE, SHORT_MESSAGE_MIN = 20, 92
 # Messages within this many points of the best are the same evidence: a tie, not a guess.
 MESSAGE_TIE = 4
-# Enough of a message to answer unasked: most of it, or a long distinctive piece.
-CONFIDENT_COVERAGE = 0.8
-CONFIDENT_FRAGMENT = (24, 4)  # characters, words
-# Below this a "match" can be a shared opening ("Spotify can't play this …"), not the message.
-CONFIDENT_SIMILARITY = 93
 # A long story is also read a sentence at a time, so one telling sentence ("I was banned")
 # is not drowned by the rest; a sentence's share counts this much (0.6-0.8 measured alike).
 SENTENCE_SHARE = 0.7
@@ -50,7 +37,6 @@ GUESS_SHARE = 0.3
 # ("banned"); "mi coche no arranca" shares "arranca" (start) with a launch error by chance.
 GUESS_WORDS = 2
 ONE_WORD_SHARE = 0.35
-MESSAGE_CANDIDATES = 12
 # Scores (0-100) by the kind of evidence, so that a stronger kind outranks a weaker one.
 CODE_SURE = 100  # the one entry a code in the text names
 CODE_SHARED = 90  # one of the entries a shared code names ("403"): a tie, told apart below
@@ -327,50 +313,20 @@ class Matcher:
 
     def _messages(self, folded: str, offer) -> tuple[list[int], bool]:
         """Offer entries whose displayed message is in the text; return the tied best ones."""
-        qskel = skeleton_text(folded)
-        if len(qskel) < MIN_FRAGMENT:
-            return [], False
-        # Window chrome ("Spotify", "OK", "Error") is not what the person is asking about.
-        content = len(" ".join(w for w in qskel.split() if w not in STOPWORDS))
-        best: dict[int, tuple[float, bool, str]] = {}
-        for msg in self.messages.candidates(folded, MESSAGE_CANDIDATES):
-            if len(msg.text) <= len(qskel):
-                score, frag, covered = _whole_words_ratio(msg.text, qskel), len(msg.text), 1.0
-            else:
-                score, frag = fuzz.partial_ratio(qskel, msg.text), len(qskel)
-                covered = frag / len(msg.text)
-            if score < MESSAGE_MIN or frag < MIN_FRAGMENT:
-                continue
-            short = frag < CONFIDENT_FRAGMENT[0] and frag < 0.6 * content
-            # Another program's wording lists its entries, and never answers alone.
-            sure = (
-                not msg.program
-                and score >= CONFIDENT_SIMILARITY
-                and (
-                    (covered >= CONFIDENT_COVERAGE and not short)
-                    or (
-                        frag >= CONFIDENT_FRAGMENT[0]
-                        and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1]
-                    )
-                )
-            )
-            quoted = f'"{msg.shown}"' + (f" ({msg.program})" if msg.program else "")
-            for seen in (msg, *self.messages.opening(msg)):
-                if seen.entry not in best or best[seen.entry][0] < score:
-                    best[seen.entry] = (score, sure, quoted)
+        best = self.messages.quoted(folded)
         if not best:
             return [], False
-        top = max(s for s, _, _ in best.values())
-        bucket = sorted(i for i, (s, _, _) in best.items() if s >= top - MESSAGE_TIE)
+        top = max(q.score for q in best.values())
+        bucket = sorted(i for i, q in best.items() if q.score >= top - MESSAGE_TIE)
         shared = f" (shared by {len(bucket)} entries)" if len(bucket) > 1 else ""
-        for idx, (score, _, shown) in best.items():
+        for idx, q in best.items():
             tied = idx in bucket
             offer(
                 idx,
-                MESSAGE_BASE + MESSAGE_SHARE * (top if tied else score),
-                f"message {shown}{shared if tied else ''}",
+                MESSAGE_BASE + MESSAGE_SHARE * (top if tied else q.score),
+                f"message {q.shown}{shared if tied else ''}",
             )
-        return bucket, all(best[i][1] for i in bucket)
+        return bucket, all(best[i].sure for i in bucket)
 
     def likeliest(self, text: str) -> list[Entry]:
         """Every entry, the likeliest for the text first: its matches, then any shared word."""
@@ -398,24 +354,3 @@ class Matcher:
 def _is_piece(text: str) -> bool:
     """Whether a sentence or clause says enough to be read on its own."""
     return len(text.split()) >= SENTENCE_WORDS and len(terms(text)) >= SENTENCE_TERMS
-
-
-def _whole_words_ratio(message: str, text: str) -> float:
-    """How well the message matches the words of the text where it fits best (0-100).
-
-    The best window is widened to whole words, so a short message is not found inside
-    longer different words ("No connection" in "No internet connection").
-    """
-    found = fuzz.partial_ratio_alignment(message, text)
-    start = text.rfind(" ", 0, found.dest_start) + 1
-    end = text.find(" ", max(found.dest_end - 1, start))
-    window = text[start : len(text) if end < 0 else end]
-    short = len(message) <= SHORT_MESSAGE
-    if short and fuzz.ratio(_telling(message), _telling(window)) < SHORT_MESSAGE_MIN:
-        return 0.0  # other words, not the message
-    return fuzz.ratio(message, window)
-
-
-def _telling(text: str) -> str:
-    """The words of a text that are not stopwords."""
-    return " ".join(w for w in text.split() if w not in STOPWORDS)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.catalog import Entry
-from bot.text import clean, fold, skeleton_text, terms
+from bot.text import STOPWORDS, clean, fold, skeleton_text, terms
 
 # Shorter messages (in skeleton characters) are too plain to recognise in a paste.
 MIN_FRAGMENT = 12
@@ -19,6 +19,18 @@ MIN_FRAGMENT = 12
 TYPO_SIMILARITY = 80
 TYPO_MIN_LENGTH = 5
 TYPO_WORDS = 4
+# A message counts when this similar (0-100) over at least MIN_FRAGMENT characters.
+MESSAGE_MIN = 86
+# A message this short (characters) reads as other words after two edits ("not connecting"
+# is not "No connection"): its telling words must match at this similarity, one edit's worth
+# ("account is disabled" is still "Account disabled").
+SHORT_MESSAGE, SHORT_MESSAGE_MIN = 20, 92
+# Enough of a message to answer unasked: most of it, or a long distinctive piece.
+CONFIDENT_COVERAGE = 0.8
+CONFIDENT_FRAGMENT = (24, 4)  # characters, words
+# Below this a "match" can be a shared opening ("Spotify can't play this …"), not the message.
+CONFIDENT_SIMILARITY = 93
+MESSAGE_CANDIDATES = 12  # messages compared in full: those sharing the most words with it
 _CODE_SUFFIX = re.compile(r"\s*\((?:error )?code[^)]*\)", re.IGNORECASE)
 
 
@@ -30,6 +42,15 @@ class Message:
     text: str  # skeleton form
     shown: str
     program: str = ""  # another program that prints it (clients.yaml); "" for Spotify's own
+
+
+@dataclass(frozen=True, slots=True)
+class Quoted:
+    """An entry's message found in a text: how alike (0-100), enough to answer on, as shown."""
+
+    score: float
+    sure: bool
+    shown: str
 
 
 class MessageIndex:
@@ -89,3 +110,59 @@ class MessageIndex:
                     votes[mid] += 1
         best = sorted(votes, key=votes.__getitem__, reverse=True)[:limit]
         return [self.messages[mid] for mid in best]
+
+    def quoted(self, folded: str) -> dict[int, Quoted]:
+        """Per entry, its message that the text quotes best, if any is close enough."""
+        qskel = skeleton_text(folded)
+        if len(qskel) < MIN_FRAGMENT:
+            return {}
+        # Window chrome ("Spotify", "OK", "Error") is not what the person is asking about.
+        content = len(" ".join(w for w in qskel.split() if w not in STOPWORDS))
+        best: dict[int, Quoted] = {}
+        for msg in self.candidates(folded, MESSAGE_CANDIDATES):
+            if len(msg.text) <= len(qskel):
+                score, frag, covered = _whole_words_ratio(msg.text, qskel), len(msg.text), 1.0
+            else:
+                score, frag = fuzz.partial_ratio(qskel, msg.text), len(qskel)
+                covered = frag / len(msg.text)
+            if score < MESSAGE_MIN or frag < MIN_FRAGMENT:
+                continue
+            short = frag < CONFIDENT_FRAGMENT[0] and frag < 0.6 * content
+            # Another program's wording lists its entries, and never answers alone.
+            sure = (
+                not msg.program
+                and score >= CONFIDENT_SIMILARITY
+                and (
+                    (covered >= CONFIDENT_COVERAGE and not short)
+                    or (
+                        frag >= CONFIDENT_FRAGMENT[0]
+                        and qskel.count(" ") + 1 >= CONFIDENT_FRAGMENT[1]
+                    )
+                )
+            )
+            quoted = f'"{msg.shown}"' + (f" ({msg.program})" if msg.program else "")
+            for seen in (msg, *self.opening(msg)):
+                if seen.entry not in best or best[seen.entry].score < score:
+                    best[seen.entry] = Quoted(score, sure, quoted)
+        return best
+
+
+def _whole_words_ratio(message: str, text: str) -> float:
+    """How well the message matches the words of the text where it fits best (0-100).
+
+    The best window is widened to whole words, so a short message is not found inside
+    longer different words ("No connection" in "No internet connection").
+    """
+    found = fuzz.partial_ratio_alignment(message, text)
+    start = text.rfind(" ", 0, found.dest_start) + 1
+    end = text.find(" ", max(found.dest_end - 1, start))
+    window = text[start : len(text) if end < 0 else end]
+    short = len(message) <= SHORT_MESSAGE
+    if short and fuzz.ratio(_telling(message), _telling(window)) < SHORT_MESSAGE_MIN:
+        return 0.0  # other words, not the message
+    return fuzz.ratio(message, window)
+
+
+def _telling(text: str) -> str:
+    """The words of a text that are not stopwords."""
+    return " ".join(w for w in text.split() if w not in STOPWORDS)
