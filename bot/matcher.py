@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.catalog import Catalog, Entry
-from bot.codes import CodeIndex
+from bot.code_reading import CODE_SURE, CodeReader
 from bot.learning import LearnedIndex
 from bot.messages import MessageIndex
 from bot.owners import Owners
@@ -37,11 +37,8 @@ GUESS_SHARE = 0.3
 # ("banned"); "mi coche no arranca" shares "arranca" (start) with a launch error by chance.
 GUESS_WORDS = 2
 ONE_WORD_SHARE = 0.35
-# Scores (0-100) by the kind of evidence, so that a stronger kind outranks a weaker one.
-CODE_SURE = 100  # the one entry a code in the text names
-CODE_SHARED = 90  # one of the entries a shared code names ("403"): a tie, told apart below
-CODE_WEAK = 72  # a code that does not count (beside another product, or narrowed away): listed
-NUMBER_ELSEWHERE = 60  # an unknown bare number that another namespace has: listed, never answered
+# Scores (0-100) by the kind of evidence, so that a stronger kind outranks a weaker one
+# (codes: bot/code_reading.py, 60-100).
 # A displayed message scores 90-95 at the 86-100 similarity it needs: with the codes, above words.
 MESSAGE_BASE, MESSAGE_SHARE = 60, 0.35
 WORDS_MAX = 75  # words alone: below any code or message the text holds
@@ -50,22 +47,11 @@ WORDS_MAX = 75  # words alone: below any code or message the text holds
 LEARNED_SURE, LEARNED_RANK, LEARNED_BESIDE_CODE = 97, 80, 70
 WORD_RANKED = 25  # entries ranked by words at least, whatever the limit: room for ties
 WHY_WORDS = 6  # words named in a words match's reason
-# The reason a service writes after its code ("INVALID_CLIENT: Invalid redirect URI").
-_REASON = re.compile(r"\s*:\s*([^\n.:;,(){}\[\]\"']{3,80})")
-REASON_WORDS = 4
 # A link's scheme and API version say nothing of the error ("https" is not an HTTP status);
 # a link is a piece of its own, like a sentence.
 _LINK = re.compile(r"\s*\bhttps?://")
 _API_VERSION = re.compile(r"/v\d+/")
 _SLASH_COMMAND = re.compile(r"^/[\w-]+\s+")
-# The installer or an installation named, in the ten languages ("installed" is not: "error 17
-# since I installed discord" is the firewall's error 17).
-_INSTALLER_WORDS = (
-    "installer installing installation spotifysetup setup.exe instalador instalacion"
-    " instalacao installateur instalator instalacja installationsprogramm yukleyici kurulum"
-    " установщик 安装程序 インストーラ"
-)
-_INSTALLER = re.compile("|".join(rf"(?<!\w){re.escape(fold(w))}" for w in _INSTALLER_WORDS.split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +110,9 @@ class Matcher:
         self.catalog = catalog
         self.entries = catalog.entries
         self._ids = {fold(e.id): i for i, e in enumerate(self.entries)}
-        self._installer = {i for i, e in enumerate(self.entries) if "installer" in e.categories}
-        self.codes = CodeIndex(self.entries)
         self.messages = MessageIndex(self.entries)
         self.text = TextIndex(self.entries)
+        self.codes = CodeReader(self.entries, self.text)
         self.owners = Owners(self.entries)
 
     def match(self, text: str, limit: int = 5, learned: LearnedIndex | None = None) -> Result:
@@ -152,8 +137,8 @@ class Matcher:
         # Another product named as the error's owner: its messages and numbers are not Spotify's.
         foreign = self.owners.names_other(folded)
         bucket, bucket_sure = self._messages(folded, offer)
-        code_pick, code_set, unknown = self._codes(folded, foreign, offer, bucket)
-        taught = self._learned(folded, learned, bool(code_set), offer) if learned else None
+        coded = self.codes.read(folded, foreign, offer, bucket)
+        taught = self._learned(folded, learned, bool(coded.named), offer) if learned else None
         camel = spelled_out(asked)
         linked = _LINK.sub("\n", fold(camel) if camel != asked else folded)
         spelled = _API_VERSION.sub(" ", linked)
@@ -177,14 +162,14 @@ class Matcher:
 
         confident = False
         ambiguous = False
-        if code_pick is not None:
+        if coded.pick is not None:
             confident = True
-        elif code_set:
-            ambiguous = len(code_set) > 1
+        elif coded.named:
+            ambiguous = len(coded.named) > 1
         elif taught is not None:
             confident = True
         elif len(bucket) == 1:
-            confident = bucket_sure and not unknown and not foreign
+            confident = bucket_sure and not coded.unknown and not foreign
         elif len(bucket) > 1:
             ambiguous = True
         ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], -saturated(*kv), kv[0]))
@@ -229,87 +214,6 @@ class Matcher:
                 for idx, share in self.text.search(clause).items():
                     scores[idx] = max(scores.get(idx, 0.0), share * CLAUSE_SHARE)
         return scores
-
-    def _codes(
-        self, folded: str, foreign: bool, offer, dialog: list[int]
-    ) -> tuple[int | None, set[int], bool]:
-        """Offer entries named by codes; return the one code answer, all named, any unknown.
-
-        `dialog` holds the entries whose displayed message the text quotes.
-        """
-        whole = len(folded.split()) == 1
-        hits = self.codes.scan(folded, whole_number=whole)
-
-        def counts(hit) -> bool:  # beside another product, only Spotify's own codes count
-            return hit.strong and not (foreign and (hit.plain or not hit.specific))
-
-        named: set[int] = set()
-        unknown = False
-        strong = [h for h in hits if counts(h) and h.entries]
-        specific = [h for h in strong if h.specific]
-        for hit in specific or strong:
-            named.update(hit.entries)
-        for hit in hits:  # a name ("PREMIUM_REQUIRED") narrows a number several share ("403")
-            narrowed = named.intersection(hit.entries)
-            if narrowed and len(narrowed) < len(named):
-                named = narrowed
-        for hit in hits:
-            if not hit.entries and hit.strong:
-                unknown = True
-            for idx in hit.entries:
-                weak = not counts(hit) or idx not in named
-                score = CODE_WEAK if weak else CODE_SURE if len(named) == 1 else CODE_SHARED
-                offer(idx, score, f"code {hit.text}")
-        if not named and unknown:
-            # An unknown bare number may still be another namespace's: list, never answer.
-            for hit in hits:
-                value = re.search(r"-?\d+$", hit.text)
-                if hit.entries or value is None:
-                    continue
-                n = int(value[0])
-                for idx in self.codes.by_number.get(abs(n), ()):
-                    offer(idx, NUMBER_ELSEWHERE, f"number {n} (as {self.entries[idx].id})")
-        numbers = {abs(int(n)) for h in hits for n in re.findall(r"-?\d+$", h.text)}
-        if dialog and not specific and not named.intersection(dialog):
-            # A bare "error 2" beside another entry's dialog is that dialog's own code 2
-            # ("Service is temporarily unavailable … (Error code:2)" is auth:2).
-            own = self._numbered(dialog, numbers)
-            if own is not None:
-                offer(own, CODE_SURE, f"its message and code {self.entries[own].id}")
-                return own, {own}, unknown
-        if not specific and not named <= self._installer and _INSTALLER.search(folded):
-            # The installer numbers its own errors: "the installer says Error code: 17" is
-            # not the firewall's 17. Its own code answers; another's is only listed.
-            own = self._numbered(self._installer, numbers)
-            if own is not None:
-                offer(own, CODE_SURE, f"code {self.entries[own].id}, beside the installer")
-                return own, {own}, unknown
-            return None, named, unknown
-        if len(named) == 1 and not (unknown and not specific):
-            pick = next(iter(named))
-            if not any(self._described_otherwise(folded, hit.text, pick) for hit in hits):
-                return pick, named, unknown
-        return None, named, unknown
-
-    def _numbered(self, among, numbers: set[int]) -> int | None:
-        """The one entry among these whose code has one of the numbers, if just one has."""
-        own = [i for i in among if numbers & self.codes.numbers[i]]
-        return own[0] if len(own) == 1 else None
-
-    def _described_otherwise(self, folded: str, code: str, idx: int) -> bool:
-        """Whether the reason written after "CODE:" is in words the entry never uses.
-
-        "INVALID_CLIENT: Invalid redirect URI" is another error of the same service.
-        """
-        at = folded.find(code.lower())
-        said = _REASON.match(folded, at + len(code)) if at >= 0 else None
-        if said is None:
-            return False
-        words = terms(said[1])[:REASON_WORDS]
-        if len(words) < 2:
-            return False
-        own = sum(self.text.holds(w, idx) for w in words)
-        return own * 2 < len(words)
 
     def _messages(self, folded: str, offer) -> tuple[list[int], bool]:
         """Offer entries whose displayed message is in the text; return the tied best ones."""
