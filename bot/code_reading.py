@@ -87,22 +87,23 @@ class CodeReader:
                 n = int(value[0])
                 for idx in self.index.by_number.get(abs(n), ()):
                     offer(idx, NUMBER_ELSEWHERE, f"number {n} (as {self.entries[idx].id})")
-        numbers = {abs(int(n)) for h in hits for n in _NUMBER.findall(h.text)}
-        if dialog and not specific and not named.intersection(dialog):
-            # A bare "error 2" beside another entry's dialog is that dialog's own code 2
-            # ("Service is temporarily unavailable … (Error code:2)" is auth:2).
-            own = self._numbered(dialog, numbers)
-            if own is not None:
-                offer(own, CODE_SURE, f"its message and code {self.entries[own].id}")
-                return CodeReading(own, frozenset({own}), unknown)
-        if not specific and not named <= self._installer and _INSTALLER.search(folded):
-            # The installer numbers its own errors: "the installer says Error code: 17" is
-            # not the firewall's 17. Its own code answers; another's is only listed.
-            own = self._numbered(self._installer, numbers)
-            if own is not None:
-                offer(own, CODE_SURE, f"code {self.entries[own].id}, beside the installer")
-                return CodeReading(own, frozenset({own}), unknown)
-            return CodeReading(None, frozenset(named), unknown)
+        if hits and not specific:  # a bare number: its context may say whose it is
+            numbers = {abs(int(n)) for h in hits for n in _NUMBER.findall(h.text)}
+            if dialog and not named.intersection(dialog):
+                # A bare "error 2" beside another entry's dialog is that dialog's own code 2
+                # ("Service is temporarily unavailable … (Error code:2)" is auth:2).
+                own = self._numbered(dialog, numbers)
+                if own is not None:
+                    offer(own, CODE_SURE, f"its message and code {self.entries[own].id}")
+                    return CodeReading(own, frozenset({own}), unknown)
+            if not named <= self._installer and _INSTALLER.search(folded):
+                # The installer numbers its own errors: "the installer says Error code: 17"
+                # is not the firewall's 17. Its own code answers; another's is only listed.
+                own = self._numbered(self._installer, numbers)
+                if own is not None:
+                    offer(own, CODE_SURE, f"code {self.entries[own].id}, beside the installer")
+                    return CodeReading(own, frozenset({own}), unknown)
+                return CodeReading(None, frozenset(named), unknown)
         if len(named) == 1 and not (unknown and not specific):
             pick = next(iter(named))
             if not any(self._described_otherwise(folded, hit.text, pick) for hit in hits):

@@ -117,7 +117,7 @@ class MessageIndex:
         if len(qskel) < MIN_FRAGMENT:
             return {}
         # Window chrome ("Spotify", "OK", "Error") is not what the person is asking about.
-        content = len(" ".join(w for w in qskel.split() if w not in STOPWORDS))
+        content = len(_telling(qskel))
         best: dict[int, Quoted] = {}
         for msg in self.candidates(folded, MESSAGE_CANDIDATES):
             if len(msg.text) <= len(qskel):
