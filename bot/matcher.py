@@ -144,6 +144,8 @@ class Matcher:
         spelled = _API_VERSION.sub(" ", linked)
         hits: dict[int, int] = {}
         text_scores = self._words(spelled, hits)
+        for idx in self.text.keywords_in(spelled):  # what people say for it, word for word
+            text_scores[idx] = max(text_scores.get(idx, 0.0), 1.0)
         listed = [
             i
             for i, share in text_scores.items()
@@ -155,10 +157,6 @@ class Matcher:
         for idx in ranked_by_words[: max(limit, WORD_RANKED)]:
             words = ", ".join(self.text.words(spelled, idx)[:WHY_WORDS])
             offer(idx, WORDS_MAX * min(1.0, text_scores[idx]), f"words: {words}")
-
-        def saturated(idx: int, offered: tuple[float, str]) -> float:
-            """Words alone top out at WORDS_MAX: among those, what explains more comes first."""
-            return text_scores[idx] if offered[0] == WORDS_MAX else 0.0
 
         confident = False
         ambiguous = False
@@ -172,7 +170,13 @@ class Matcher:
             confident = bucket_sure and not coded.unknown and not foreign
         elif len(bucket) > 1:
             ambiguous = True
-        ranked = sorted(found.items(), key=lambda kv: (-kv[1][0], -saturated(*kv), kv[0]))
+
+        # Evidence of one strength (a message several entries share, words that top out at
+        # WORDS_MAX) is a tie: the entry that more of the text's words describe comes first.
+        def order(kv: tuple[int, tuple[float, str]]) -> tuple[float, float, int]:
+            return -kv[1][0], -text_scores.get(kv[0], 0.0), kv[0]
+
+        ranked = sorted(found.items(), key=order)
         keep = max(limit, len(bucket) if ambiguous else 0)
         matches = tuple(Match(self.entries[i], s, r) for i, (s, r) in ranked[:keep])
         return Result(query, matches, confident and bool(matches), ambiguous, truncated)

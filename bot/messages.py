@@ -119,6 +119,7 @@ class MessageIndex:
         # Window chrome ("Spotify", "OK", "Error") is not what the person is asking about.
         content = len(_telling(qskel))
         best: dict[int, Quoted] = {}
+        direct: dict[int, str] = {}  # entry: its message that the text quotes in full
         for msg in self.candidates(folded, MESSAGE_CANDIDATES):
             if len(msg.text) <= len(qskel):
                 score, frag, covered = _whole_words_ratio(msg.text, qskel), len(msg.text), 1.0
@@ -144,6 +145,12 @@ class MessageIndex:
             for seen in (msg, *self.opening(msg)):
                 if seen.entry not in best or best[seen.entry].score < score:
                     best[seen.entry] = Quoted(score, sure, quoted)
+                    direct[seen.entry] = seen.text if seen is msg and covered == 1.0 else ""
+        # A message inside a longer one the text also quotes is only part of what it says:
+        # "No connection" in "No connection could be made because the target machine …".
+        for entry, text in direct.items():
+            if text and any(text in other and text != other for other in direct.values()):
+                del best[entry]
         return best
 
 

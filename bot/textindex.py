@@ -6,6 +6,7 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from bot.catalog import Entry
 from bot.text import fold, terms
@@ -33,8 +34,18 @@ BIGRAM_FIELDS = frozenset({"keywords", "said", "title", "messages", "client_text
 MAX_DF_SHARE = 0.5
 MAX_DF = 400
 QUERY_WORDS = 5
+# A keyword of this many terms said in full is what people say for that error, not a chance
+# meeting of its words: it explains the question as fully as words can.
+PHRASE_TERMS = 3
 
 Postings = dict[str, list[int]]
+
+
+class Phrase(NamedTuple):
+    """A keyword's terms and the entry it belongs to."""
+
+    words: tuple[str, ...]
+    entry: int
 
 
 def _pairs(words: list[str]) -> list[str]:
@@ -88,6 +99,23 @@ class TextIndex:
         self.max_idf = math.log(1 + self.n)
         # A commoner term picks no entry (too many hold it); its idf still counts.
         self.limit = max(16, min(int(self.n * MAX_DF_SHARE), MAX_DF))
+        # Long keywords by their first word pair, to find them said in full.
+        self.phrases: dict[str, list[Phrase]] = defaultdict(list)
+        for idx, entry in enumerate(entries):
+            for keyword in entry.keywords:
+                words = tuple(terms(fold(keyword)))
+                if len(words) >= PHRASE_TERMS:
+                    self.phrases[" ".join(words[:2])].append(Phrase(words, idx))
+
+    def keywords_in(self, folded: str) -> set[int]:
+        """Entries one of whose long keywords the text says in full."""
+        words = terms(folded)
+        return {
+            phrase.entry
+            for start, pair in enumerate(_pairs(words))
+            for phrase in self.phrases.get(pair, ())
+            if tuple(words[start : start + len(phrase.words)]) == phrase.words
+        }
 
     def _df(self, gram: str) -> int:
         """How many entries hold the gram."""

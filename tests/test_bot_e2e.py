@@ -155,7 +155,7 @@ async def test_unmatched_lists_questions_nothing_matched(fake, bot, tmp_path):
 
 async def test_a_weak_guess_is_offered_but_moderators_still_see_the_question(fake, bot, tmp_path):
     """Two common words make an unsure guess for the asker, not an answered question."""
-    weak = "my friend cannot see my playlist"
+    weak = "my friend cannot see my songs"
     result = await fake.slash_command("spotify-error", {"query": weak})
     assert result.embeds[0]["title"] != "No Spotify error matched"
     await wait_for_rows(tmp_path / "db.sqlite3", "SELECT COUNT(*) FROM lookups", 1)

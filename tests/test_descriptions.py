@@ -253,6 +253,16 @@ def test_a_dot_inside_a_domain_or_version_ends_no_sentence(matcher: Matcher):
             "spotify keeps nagging me to update and wont play a single song",
             ("CLIENT_VERSION_SUNSETTED"),
         ),
+        (
+            "I can't use offline mode on my phone, it won't let me download anything,"
+            " apparently that needs premium",
+            "NOT_AVAILABLE_IN_NON_PREMIUM",
+        ),
+        (
+            "the network connectivity status indicator shows no internet access on my laptop"
+            " although I'm online, so spotify says there is no internet connection",
+            "accounts:4",
+        ),
     ],
 )
 def test_english_words_beyond_the_keywords(matcher: Matcher, query, expected):

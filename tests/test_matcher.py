@@ -171,7 +171,9 @@ def test_a_shared_message_is_ambiguous_and_a_code_decides(matcher: Matcher):
     """Seven entries share the firewall message: all listed; the code in the dialog picks one."""
     shared = matcher.match("A firewall may be blocking Spotify.", limit=3)
     assert shared.ambiguous and not shared.confident
-    assert [m.entry.id for m in shared.matches] == FIREWALL_IDS  # all, past the limit
+    # all, past the limit, the one its words describe best first
+    assert sorted(m.entry.id for m in shared.matches) == sorted(FIREWALL_IDS)
+    assert shared.best.entry.id == "accesspoint:17"  # its title names the firewall too
     decided = matcher.match("A firewa11 may be blocking Spotify. (Error code: session:1O3)")
     assert decided.confident and decided.best.entry.id == "session:103"
 
@@ -245,10 +247,16 @@ def test_another_programs_log_line_lists_its_entry_but_does_not_answer(matcher: 
     [
         ("mopidy: Spotify login error: <ErrorType.UNABLE_TO_CONTACT_SERVER: 8>", "auth:1"),
         ("pyspotify raised spotify.Error: CLIENT_TOO_OLD on login", "CLIENT_VERSION_SUNSETTED"),
+        # sp_error_message()'s texts, as players built on libspotify show them
+        (
+            "kodi addon popup: Client is to old, library will need to be updated. Connect?",
+            "CLIENT_VERSION_SUNSETTED",
+        ),
+        ("the plugin says: The specified username is banned", "accounts:403"),
     ],
 )
 def test_libspotifys_error_names_list_their_entry(matcher: Matcher, line, expected):
-    """pyspotify prints libspotify's sp_error names; they name the cause, never answer alone."""
+    """libspotify's sp_error names and texts name the cause; they never answer alone."""
     result = matcher.match(line)
     assert result.best is not None and result.best.entry.id == expected, result.to_json()
     assert "(libspotify)" in result.best.reason and not result.confident
@@ -262,3 +270,39 @@ def test_a_links_scheme_and_api_version_are_not_words_of_the_error(matcher: Matc
     )
     assert result.best is not None, result.to_json()
     assert result.best.entry.id == "EME_LICENSE_REQUEST_FAILED_WITH_STATUS", result.to_json()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "the player logs Error: connection refused (os error 111) on my university wifi",
+        "No connection could be made because the target machine actively refused it,"
+        " right after I type my password",
+    ],
+)
+def test_a_refused_connection_names_what_blocks_spotify(matcher: Matcher, line):
+    """A socket's refusal is something on the way blocking Spotify, not "No connection"."""
+    result = matcher.match(line)
+    assert result.best is not None and result.best.entry.id == "error:7", result.to_json()
+    assert not result.ambiguous and not result.confident, result.to_json()
+
+
+def test_a_keyword_said_in_full_outweighs_words_met_by_chance(matcher: Matcher):
+    """An app's "unable to detect a connected Spotify device" is the Web API's lost device."""
+    result = matcher.match(
+        "I can't connect to a device from the deck plugin, it tells me unable to detect a"
+        " connected spotify device and to make sure I am logged in, but I'm logged in on the"
+        " desktop app"
+    )
+    assert result.best is not None, result.to_json()
+    assert result.best.entry.id == "webapi:404-NO_ACTIVE_DEVICE", result.to_json()
+    assert not result.confident
+
+
+def test_entries_a_message_ties_are_ordered_by_the_rest_of_the_text(matcher: Matcher):
+    """Three entries share "can't play this right now": a free plan points at Premium-only."""
+    result = matcher.match(
+        "Spotify can't play this right now. I'm on the free plan and it says I need Premium"
+    )
+    assert result.ambiguous and not result.confident, result.to_json()
+    assert result.best.entry.id == "NOT_AVAILABLE_IN_NON_PREMIUM", result.to_json()
