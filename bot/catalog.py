@@ -112,6 +112,7 @@ class Entry:
     # From words/<lang>.yaml: searched like keywords, but they name other products as context
     # ("since I installed steam"), so they are not Spotify's naming vocabulary (bot/owners.py).
     said: tuple[str, ...] = ()
+    said_in_english: tuple[str, ...] = ()  # those of words/en.yaml, for bot/meanings.py
     clients: tuple[ClientMessage, ...] = ()  # from clients.yaml
     file: str = field(default="", compare=False)
     cites: Source | None = field(default=None, compare=False)  # what `source` names
@@ -346,9 +347,9 @@ def _by_id(pairs: list, name: str, ids: set[str], problems: list[str], what: str
             yield entry, got
 
 
-def _words(folder: Path, ids: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
-    """Phrases per entry id from the words/ files (none without the folder)."""
-    said: dict[str, tuple[str, ...]] = {}
+def _words(folder: Path, ids: set[str], problems: list[str]) -> dict[str, dict[str, tuple]]:
+    """Phrases per language file ("en", "ru", …) and entry id (none without the folder)."""
+    said: dict[str, dict[str, tuple[str, ...]]] = {}
     words = folder / WORDS_FOLDER
     for path in sorted(words.glob("*.yaml")) if words.is_dir() else ():
         name = f"{WORDS_FOLDER}/{path.name}"
@@ -359,7 +360,7 @@ def _words(folder: Path, ids: set[str], problems: list[str]) -> dict[str, tuple[
         for entry, got in _by_id(
             _items(root, name, "words", problems), name, ids, problems, "words"
         ):
-            said[entry] = said.get(entry, ()) + got
+            said.setdefault(path.stem, {})[entry] = got
     return said
 
 
@@ -411,15 +412,21 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     problems += _clashes(spellings)
     sources = _sources(folder, problems)
     ids = {e.id for e in entries}
-    said = _words(folder, ids, problems)
+    words = _words(folder, ids, problems)
+    said = {i: sum((lang.get(i, ()) for lang in words.values()), ()) for i in ids}
+    english = words.get("en", {})
     clients = _clients(folder, ids, problems)
     if problems:
         raise CatalogError(problems)
     entries = [
         replace(
-            e, cites=sources.get(e.source), said=said.get(e.id, ()), clients=clients.get(e.id, ())
+            e,
+            cites=sources.get(e.source),
+            said=said[e.id],
+            said_in_english=english.get(e.id, ()),
+            clients=clients.get(e.id, ()),
         )
-        if e.source in sources or e.id in said or e.id in clients
+        if e.source in sources or said[e.id] or e.id in clients
         else e
         for e in entries
     ]

@@ -22,9 +22,15 @@ from rapidfuzz import fuzz, process
 
 from bot.catalog import load_catalog
 from bot.learning import Learned, LearnedIndex
-from bot.loading import load_matcher
 from bot.matcher import Matcher
-from tests.test_descriptions import LANGUAGES, NOT_SPOTIFY
+from tests.test_descriptions import (
+    ACCOUNT,
+    COUNTRY,
+    DEVICES,
+    LANGUAGES,
+    NOT_SPOTIFY,
+    REGION_TRACKS,
+)
 from tests.test_matcher import CAPTIONS, CODES, MESSAGES, NEGATIVES, OCR, PARAPHRASES
 
 
@@ -106,12 +112,16 @@ def measure(fn, queries: list[str]) -> dict[str, float]:
     }
 
 
-def run(label: str, matcher: Matcher, queries: list[str]) -> None:
+def run(label: str, matcher: Matcher, queries: list[str], words: Matcher | None = None) -> None:
+    """The matcher beside the same catalog by words alone (no meanings) and a naive search."""
     texts = [" ".join((e.id, e.title, *e.messages)) for e in matcher.entries]
-    ours = measure(lambda q: matcher.match(q), queries)
+    timed = [("matcher", measure(lambda q: matcher.match(q), queries))]
+    if words is not None:
+        timed.append(("  words only, no meanings", measure(lambda q: words.match(q), queries)))
     naive = measure(lambda q: process.extract(q, texts, scorer=fuzz.WRatio, limit=5), queries)
+    timed.append(("naive rapidfuzz.process.extract", naive))
     print(f"{label} ({len(matcher.entries)} entries, {len(queries)} queries)")
-    for name, r in (("matcher", ours), ("naive rapidfuzz.process.extract", naive)):
+    for name, r in timed:
         print(
             f"  {name:<32} p50 {r['p50_ms']:7.3f} ms   p99 {r['p99_ms']:7.3f} ms"
             f"   {r['qps']:9.0f} queries/s"
@@ -142,16 +152,20 @@ def run_learned(matcher: Matcher, queries: list[str], phrases: int, seed: int = 
 
 
 _TIMED_LOAD = (
-    "import resource, sys, time; from bot.loading import load_matcher;"
-    "t = time.perf_counter(); load_matcher(sys.argv[1]); print(time.perf_counter() - t,"
-    " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    "import resource, sys, time; from bot.catalog import load_catalog;"
+    " from bot.matcher import Matcher; t = time.perf_counter();"
+    " Matcher(load_catalog(sys.argv[1] or None), meanings=sys.argv[2] == 'on');"
+    " print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 )
 
 
-def timed_load(folder: str) -> tuple[float, float]:
+def timed_load(folder: str, meanings: str) -> tuple[float, float]:
     """Seconds to load and index the folder in a fresh interpreter, and its peak MB."""
     done = subprocess.run(
-        [sys.executable, "-c", _TIMED_LOAD, folder], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _TIMED_LOAD, folder, meanings],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     seconds, kilobytes = done.stdout.split()
     return float(seconds), int(kilobytes) / 1024
@@ -159,13 +173,15 @@ def timed_load(folder: str) -> tuple[float, float]:
 
 def report_loads(folder: str, entries: int, runs: int) -> None:
     """Load times in fresh processes, as a start or a reload meets them: median and range."""
-    found = [timed_load(folder) for _ in range(runs)]
-    times = sorted(t for t, _ in found)
     print(f"\nloading and indexing {entries} entries from YAML, {runs} fresh processes:")
-    print(
-        f"  median {statistics.median(times):5.2f} s   range {times[0]:.2f}-{times[-1]:.2f} s"
-        f"   peak memory {max(mb for _, mb in found):.0f} MB"
-    )
+    for meanings in ("on", "off"):
+        found = [timed_load(folder, meanings) for _ in range(runs)]
+        times = sorted(t for t, _ in found)
+        print(
+            f"  meanings {meanings:<3}  median {statistics.median(times):5.2f} s"
+            f"   range {times[0]:.2f}-{times[-1]:.2f} s"
+            f"   peak memory {max(mb for _, mb in found):.0f} MB"
+        )
 
 
 def main() -> None:
@@ -176,16 +192,20 @@ def main() -> None:
     parser.add_argument("--phrases", type=int, default=10_000, help="learned phrases")
     args = parser.parse_args()
 
-    real = Matcher(load_catalog())
-    run("real catalog", real, queries_for(real, args.queries))
+    catalog = load_catalog()
+    real, words = Matcher(catalog), Matcher(catalog, meanings=False)
+    run("real catalog", real, queries_for(real, args.queries), words)
+    english = [*COUNTRY, *ACCOUNT, *DEVICES, *REGION_TRACKS, *(q for q, _ in PARAPHRASES)]
+    run("\nEnglish descriptions", real, english * (args.queries // len(english)), words)
     described = [q for q, _ in LANGUAGES] + NOT_SPOTIFY
-    run("\ndescriptions in nine other languages", real, described * (args.queries // 15))
+    run("\ndescriptions in nine other languages", real, described * (args.queries // 15), words)
     run_learned(real, queries_for(real, args.queries), args.phrases)
+    report_loads("", len(catalog), args.loads)
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_catalog(Path(tmp), args.entries)
         report_loads(tmp, args.entries, args.loads)
-        big = load_matcher(tmp)
-        run("\nsynthetic catalog", big, queries_for(big, min(args.queries, 1000)))
+        big, big_words = Matcher(load_catalog(tmp)), Matcher(load_catalog(tmp), meanings=False)
+        run("\nsynthetic catalog", big, queries_for(big, min(args.queries, 1000)), big_words)
 
 
 if __name__ == "__main__":
