@@ -35,7 +35,8 @@ MAX_DF_SHARE = 0.5
 MAX_DF = 400
 QUERY_WORDS = 5
 # A keyword of this many terms said in full is what people say for that error, not a chance
-# meeting of its words: it explains the question as fully as words can.
+# meeting of its words: it explains the question as fully as words can (and a shorter one
+# when it is a whole line: a title). Four terms found one case fewer on two sets.
 PHRASE_TERMS = 3
 
 Postings = dict[str, list[int]]
@@ -99,23 +100,30 @@ class TextIndex:
         self.max_idf = math.log(1 + self.n)
         # A commoner term picks no entry (too many hold it); its idf still counts.
         self.limit = max(16, min(int(self.n * MAX_DF_SHARE), MAX_DF))
-        # Long keywords by their first word pair, to find them said in full.
+        # Keywords of two terms or more by their first word pair, to find them said in full.
         self.phrases: dict[str, list[Phrase]] = defaultdict(list)
         for idx, entry in enumerate(entries):
             for keyword in entry.keywords:
                 words = tuple(terms(fold(keyword)))
-                if len(words) >= PHRASE_TERMS:
+                if len(words) >= 2:
                     self.phrases[" ".join(words[:2])].append(Phrase(words, idx))
 
     def keywords_in(self, folded: str) -> set[int]:
-        """Entries one of whose long keywords the text says in full."""
-        words = terms(folded)
-        return {
-            phrase.entry
-            for start, pair in enumerate(_pairs(words))
-            for phrase in self.phrases.get(pair, ())
-            if tuple(words[start : start + len(phrase.words)]) == phrase.words
-        }
+        """Entries one of whose keywords the text says in full.
+
+        A long one anywhere; a short one as a whole line, as an issue's title "Account banned".
+        """
+        found = set()
+        for line in folded.split("\n"):
+            words = terms(line)
+            for start, pair in enumerate(_pairs(words)):
+                for phrase in self.phrases.get(pair, ()):
+                    size = len(phrase.words)
+                    if tuple(words[start : start + size]) == phrase.words and (
+                        size >= PHRASE_TERMS or size == len(words)
+                    ):
+                        found.add(phrase.entry)
+        return found
 
     def _df(self, gram: str) -> int:
         """How many entries hold the gram."""

@@ -259,6 +259,11 @@ def test_a_dot_inside_a_domain_or_version_ends_no_sentence(matcher: Matcher):
             "NOT_AVAILABLE_IN_NON_PREMIUM",
         ),
         (
+            "songs keep skipping in the browser, only a couple of seconds of each one plays",
+            "EME_LICENSE_REQUEST_FAILED_WITH_STATUS",
+        ),
+        ("spotify stopped loading after i set up pihole on my router last week", "accesspoint:39"),
+        (
             "the network connectivity status indicator shows no internet access on my laptop"
             " although I'm online, so spotify says there is no internet connection",
             "accounts:4",

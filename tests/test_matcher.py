@@ -299,6 +299,25 @@ def test_a_keyword_said_in_full_outweighs_words_met_by_chance(matcher: Matcher):
     assert not result.confident
 
 
+def test_a_title_that_is_a_short_keyword_names_its_entry(matcher: Matcher):
+    """An issue titled "Account banned" is the banned account, whatever its story says."""
+    result = matcher.match(
+        "Account banned\nI logged in with a third party tool for a few days and today the"
+        " account is gone"
+    )
+    assert result.best is not None and result.best.entry.id == "accounts:403", result.to_json()
+    assert not result.confident
+
+
+def test_librespots_failed_range_request_names_the_failed_fragment(matcher: Matcher):
+    """librespot's "Streamer error requesting range" is the CDN refusing part of the file."""
+    result = matcher.match(
+        "librespot log: Streamer error requesting range 0 +32768: StatusCode(503), the song stops"
+    )
+    assert result.best.entry.id == "FRAGMENT_REQUEST_FAILED_WITH_STATUS", result.to_json()
+    assert "(librespot)" in result.best.reason and not result.confident
+
+
 def test_entries_a_message_ties_are_ordered_by_the_rest_of_the_text(matcher: Matcher):
     """Three entries share "can't play this right now": a free plan points at Premium-only."""
     result = matcher.match(
