@@ -31,7 +31,7 @@ def catalog_path(path: str | None) -> Path | None:
 
 
 def matcher_for(path: str | None) -> Matcher:
-    return load_matcher(catalog_path(path))
+    return load_matcher(catalog_path(path), load_settings(need_token=False).meanings)
 
 
 def format_result(result: Result, out: TextIO) -> None:

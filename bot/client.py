@@ -92,7 +92,7 @@ class HelpdeskBot(commands.Bot):
         self._identifying: set[asyncio.Task] = set()
 
     async def setup_hook(self) -> None:
-        matcher = load_matcher(self.settings.catalog_path)
+        matcher = load_matcher(self.settings.catalog_path, self.settings.meanings)
         store = await open_store(
             self.settings.database_url, retention_days=self.settings.retention_days
         )

@@ -124,7 +124,8 @@ class Helpdesk:
 
     async def reload(self, path: Path | None) -> str:
         """Load and index the catalog again; on any problem the old one keeps serving."""
-        matcher = await asyncio.to_thread(load_matcher, path)
+        meanings = self.matcher.meanings is not None  # as the operator chose at start
+        matcher = await asyncio.to_thread(load_matcher, path, meanings)
         old = len(self.matcher.entries)
         self.matcher = matcher
         self._match.cache_clear()

@@ -43,6 +43,7 @@ class Settings:
     ocr_log_channel_id: int | None = None  # each screenshot reading is posted here too
     shard_count: int | None = None  # SHARD_COUNT: run these shards (AutoShardedBot)
     shard_ids: tuple[int, ...] | None = None  # SHARD_IDS, e.g. 0-3: this process's shards
+    meanings: bool = True  # MEANINGS=off: words alone rank (about 100 MB and 0.5 s less)
 
     @property
     def database_path(self) -> Path | None:
@@ -163,6 +164,9 @@ def load_settings(
     health = get("HEALTH_PORT", "").strip()
     ocr_log = get("OCR_LOG_CHANNEL_ID", "").strip()
     shard_count, shard_ids = _shards(get("SHARD_COUNT", "").strip(), get("SHARD_IDS", "").strip())
+    meanings = get("MEANINGS", "on").strip().lower()
+    if meanings not in ("on", "off"):
+        raise SettingsError("MEANINGS: must be on or off")
     return Settings(
         token=token,
         database_url=_database_url(get("DATABASE_URL", DEFAULT_DATABASE)),
@@ -181,4 +185,5 @@ def load_settings(
         ocr_log_channel_id=next(iter(_ids("OCR_LOG_CHANNEL_ID", ocr_log))) if ocr_log else None,
         shard_count=shard_count,
         shard_ids=shard_ids,
+        meanings=meanings == "on",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -113,3 +115,15 @@ def test_without_the_model_package_the_words_alone_rank():
         """
     )
     assert out.strip() == "error:2026"
+
+
+def test_an_operator_can_turn_the_meanings_off(run_bot):
+    """MEANINGS=off: words alone rank; a value other than on or off is one line, exit 2."""
+    query, expected = REORDERED[1]
+    on = run_bot("lookup", "--json", query)
+    off = run_bot("lookup", "--json", query, env={**os.environ, "MEANINGS": "off"})
+    assert json.loads(on.stdout)["matches"][0]["id"] == expected
+    assert json.loads(off.stdout)["matches"][0]["id"] != expected
+    bad = run_bot("lookup", "error 2026", env={**os.environ, "MEANINGS": "maybe"})
+    assert bad.returncode == 2
+    assert bad.stderr.decode().strip() == "error: MEANINGS: must be on or off"

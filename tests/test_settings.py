@@ -63,6 +63,8 @@ def test_valid_token_and_defaults():
     assert settings.mod_role_ids == frozenset()
     assert settings.dev_guild_id is None
     assert settings.catalog_path is None
+    assert settings.meanings is True
+    assert _load(DISCORD_TOKEN=TOKEN, MEANINGS=" OFF ").meanings is False
 
 
 def test_repr_never_shows_the_token():
@@ -100,6 +102,7 @@ def test_channel_and_role_ids_tolerate_spaces_and_empty_items():
         ("RETENTION_DAYS", "-1"),
         ("CHANNEL_RATE", "1.5"),
         ("ANSWER_COOLDOWN", "5m"),
+        ("MEANINGS", "maybe"),
     ],
 )
 def test_bad_value_names_its_setting(name: str, value: str):
