@@ -50,7 +50,7 @@ WORD_RANKED = 25  # entries ranked by words at least, whatever the limit: room f
 WHY_WORDS = 6  # words named in a words match's reason
 # An English question's meaning reorders what its words listed (bot/meanings.py): a listed
 # entry's share grows by this much per unit of closeness past the floor. Unrelated English
-# texts sit near 0.3; 0.5 and 0.3 measured best on the real sets (1.0 lost a case on one).
+# texts sit near 0.3; 0.5 and 0.3 measured best on the real sets (1.0 lost two on N).
 MEANING_WEIGHT, MEANING_FLOOR = 0.5, 0.3
 # A link's scheme and API version say nothing of the error ("https" is not an HTTP status);
 # a link is a piece of its own, like a sentence.

@@ -42,7 +42,8 @@ class Meanings:
     An entry is as close to a text as the closest of its pieces: one cause that says what the
     person describes is enough, however much else the entry covers. An entry's pieces are
     turned into vectors the first time a question lists it, so a catalog of 10,000 entries
-    loads as fast as without meanings and keeps only the vectors questions needed.
+    loads in the time it takes without them plus the model's half second, and keeps only the
+    vectors that questions needed.
     """
 
     def __init__(self, entries: list[Entry]) -> None:
