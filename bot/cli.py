@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.catalog import CatalogError, load_catalog
 from bot.loading import load_matcher
 from bot.matcher import Matcher, Result
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from bot.text import MAX_QUERY_CHARS
 
 
@@ -25,13 +25,16 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def catalog_path(path: str | None) -> Path | None:
+def catalog_path(path: str | None, settings: Settings | None = None) -> Path | None:
     """--catalog, else CATALOG_PATH (environment or .env), else None for the bundled catalog."""
-    return Path(path) if path else load_settings(need_token=False).catalog_path
+    if path:
+        return Path(path)
+    return (settings or load_settings(need_token=False)).catalog_path
 
 
 def matcher_for(path: str | None) -> Matcher:
-    return load_matcher(catalog_path(path), load_settings(need_token=False).meanings)
+    settings = load_settings(need_token=False)  # .env read once: CATALOG_PATH and MEANINGS
+    return load_matcher(catalog_path(path, settings), settings.meanings)
 
 
 def format_result(result: Result, out: TextIO) -> None:

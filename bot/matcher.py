@@ -151,8 +151,6 @@ class Matcher:
         spelled = _API_VERSION.sub(" ", linked)
         hits: dict[int, int] = {}
         text_scores = self._words(spelled, hits)
-        for idx in self.text.keywords_in(spelled):  # what people say for it, word for word
-            text_scores[idx] = max(text_scores.get(idx, 0.0), 1.0)
         listed = [
             i
             for i, share in text_scores.items()
@@ -224,13 +222,14 @@ class Matcher:
     def _words(self, folded: str, hits: dict[int, int]) -> dict[int, float]:
         """Each entry's share of the question's words: of the whole text, or of a sentence.
 
-        `hits` gets how many of the whole text's words each entry has.
+        A keyword said word for word explains it all. `hits` gets how many of the whole
+        text's words each entry has.
         """
         scores = self.text.search(folded, hits)
+        for idx in self.text.keywords_in(folded):
+            scores[idx] = max(scores.get(idx, 0.0), 1.0)
         sentences = [s for s in _SENTENCES.split(folded) if _is_piece(s)]
-        if len(sentences) < 2:
-            return scores
-        for sentence in sentences:
+        for sentence in sentences if len(sentences) > 1 else ():
             for idx, share in self.text.search(sentence).items():
                 scores[idx] = max(scores.get(idx, 0.0), share * SENTENCE_SHARE)
             clauses = [c for c in sentence.split(", ") if _is_piece(c)]

@@ -108,7 +108,8 @@ STOPWORDS = (
 )
 
 # Which language a question is in, by its function words: English ones against the other
-# languages'. Our own short list, since stop-words' English one (1,333 words) has "de" and "que".
+# languages'. Our own short list: stop-words' English one (1,333 words) has "de" and "que",
+# and _ENGLISH_STOPWORDS above holds the words every language's question carries ("spotify").
 _ENGLISH_FUNCTION = frozenset(
     """
     the a an is are was were be been being am to of in on for and or but with this that it
